@@ -1,0 +1,127 @@
+"""Facets: the options of each filter with how many measures each would show.
+
+Each facet's counts reflect every other active filter but its own (as Datasette's facets do),
+so a reader sees what choosing an option would give. A fixed number of queries per page.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.db.models.functions import ExtractYear
+from django.http import QueryDict
+
+from .filters import AMOUNT_BANDS, RECORD_FILTERS, MeasureFilter
+from .models import (
+    LINK_MODELS,
+    LINKED_RECORD_MODELS,
+    Measure,
+    MeasureKind,
+    MeasureStatus,
+    is_english,
+)
+
+FACETS = [*RECORD_FILTERS, "theme", "kind", "status", "start_year", "amount"]
+SINGLE_VALUE_FACETS = {"start_year", "amount"}
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    url: str = ""
+
+
+@dataclass
+class Facet:
+    parameter: str
+    label: str
+    options: list[FacetOption] = field(default_factory=list)
+
+
+def facet_rows(facet, measures):
+    """``[(value, count, name_zh, name_en)]`` for one facet over the ``measures`` queryset."""
+    if facet in LINK_MODELS:
+        return (
+            LINK_MODELS[facet]
+            .objects.filter(measure__in=measures)
+            .values_list("record__slug", "record__name_zh", "record__name_en")
+            .annotate(n=Count("measure", distinct=True))
+            .values_list("record__slug", "n", "record__name_zh", "record__name_en")
+        )
+    if facet == "theme":
+        return (
+            Measure.themes.through.objects.filter(measure__in=measures)
+            .values_list("theme__slug", "theme__name_zh", "theme__name_en")
+            .annotate(n=Count("measure", distinct=True))
+            .values_list("theme__slug", "n", "theme__name_zh", "theme__name_en")
+        )
+    if facet in ("kind", "status"):
+        labels = dict((MeasureKind if facet == "kind" else MeasureStatus).choices)
+        rows = measures.order_by().values_list(facet).annotate(n=Count("pk"))
+        return [(value, n, labels.get(value, value), labels.get(value, value)) for value, n in rows]
+    if facet == "start_year":
+        rows = (
+            measures.filter(starts_on__isnull=False)
+            .order_by()
+            .annotate(year=ExtractYear("starts_on"))
+            .values_list("year")
+            .annotate(n=Count("pk"))
+        )
+        return [(str(year), n, str(year), str(year)) for year, n in sorted(rows)]
+    if facet == "amount":
+        totals = measures.aggregate(
+            **{band.value: Count("pk", filter=band.condition()) for band in AMOUNT_BANDS}
+        )
+        return [(band.value, totals[band.value], band.label, band.label) for band in AMOUNT_BANDS]
+    raise ValueError(f"Unknown facet {facet!r}")
+
+
+def facet_label(facet):
+    if facet in LINKED_RECORD_MODELS:
+        return LINKED_RECORD_MODELS[facet]._meta.verbose_name
+    return MeasureFilter.base_filters[facet].label
+
+
+def toggled(query, parameter, value):
+    """The query string with ``value`` of ``parameter`` switched on or off (page reset)."""
+    query = query.copy()
+    query.pop("page", None)
+    values = query.getlist(parameter)
+    if value in values:
+        values.remove(value)
+    elif parameter in SINGLE_VALUE_FACETS:
+        values = [value]
+    else:
+        values.append(value)
+    query.setlist(parameter, values)
+    return "?" + query.urlencode() if query else "?"
+
+
+def facets(filterset):
+    """Every facet with its options, counts and toggle links, for the list page."""
+    query = filterset.data if isinstance(filterset.data, QueryDict) else QueryDict(mutable=True)
+    english = is_english()
+    result = []
+    for parameter in FACETS:
+        measures = Measure.objects.filter(pk__in=filterset.without(parameter).values("pk"))
+        selected = set(query.getlist(parameter))
+        options = []
+        for value, count, name_zh, name_en in facet_rows(parameter, measures):
+            if not count and value not in selected:
+                continue
+            label = (name_en or name_zh) if english else (name_zh or name_en)
+            options.append(
+                FacetOption(
+                    value=value,
+                    label=str(label),
+                    count=count,
+                    selected=value in selected,
+                    url=toggled(query, parameter, value),
+                )
+            )
+        if parameter in LINK_MODELS or parameter == "theme":
+            options.sort(key=lambda option: (not option.selected, -option.count, option.label))
+        result.append(Facet(parameter, facet_label(parameter), options))
+    return result

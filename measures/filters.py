@@ -1,0 +1,230 @@
+"""The one FilterSet behind every listing of measures: the HTML list, the JSON API and the CSV.
+
+Query parameters (all optional, all repeatable where a list makes sense):
+
+- ``q``: text in either language, in a measure or in the records it links to
+- ``committee``, ``institute``, ``funding_scheme``, ``bureau``, ``training_course``: record slugs;
+  several of one type match any of them, different types must all match
+- ``kind``, ``status``, ``theme``: choice values / theme slugs
+- ``start_year``: the year a measure starts
+- ``amount_min``, ``amount_max``: HKD as people write it (``5,000萬``, ``HK$100 million``, ``3bn``)
+- ``amount``: a preset band (see ``AMOUNT_BANDS``), or ``none`` for "no amount stated"
+- ``sort``: ``amount``, ``-amount``, ``name``, ``-name``, ``start``, ``-start``
+"""
+
+from dataclasses import dataclass
+
+import django_filters
+from django import forms
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    LINK_MODELS,
+    LINKED_RECORD_MODELS,
+    Measure,
+    MeasureKind,
+    MeasureStatus,
+    Theme,
+    is_english,
+)
+from .money import AmountField
+
+MAX_SEARCH_LENGTH = 200
+RECORD_FILTERS = list(LINKED_RECORD_MODELS)  # committee, institute, funding_scheme, ...
+
+
+@dataclass(frozen=True)
+class AmountBand:
+    value: str
+    label: str
+    minimum: int | None  # inclusive
+    below: int | None  # exclusive
+
+    def condition(self):
+        if self.value == "none":
+            return Q(amount_hkd__isnull=True)
+        condition = Q(amount_hkd__isnull=False)
+        if self.minimum is not None:
+            condition &= Q(amount_hkd__gte=self.minimum)
+        if self.below is not None:
+            condition &= Q(amount_hkd__lt=self.below)
+        return condition
+
+
+AMOUNT_BANDS = [
+    AmountBand("under-100m", _("Under HK$100 million"), None, 100_000_000),
+    AmountBand("100m-1b", _("HK$100 million to 1 billion"), 100_000_000, 1_000_000_000),
+    AmountBand("1b-plus", _("HK$1 billion and over"), 1_000_000_000, None),
+    AmountBand("none", _("No amount stated"), None, None),
+]
+AMOUNT_BANDS_BY_VALUE = {band.value: band for band in AMOUNT_BANDS}
+
+SORT_CHOICES = [
+    ("amount", _("Amount, smallest first")),
+    ("-amount", _("Amount, largest first")),
+    ("name", _("Name, A to Z")),
+    ("-name", _("Name, Z to A")),
+    ("start", _("Start, earliest first")),
+    ("-start", _("Start, latest first")),
+]
+
+
+def record_filter(record_type):
+    model = LINKED_RECORD_MODELS[record_type]
+    return django_filters.ModelMultipleChoiceFilter(
+        field_name=f"{record_type}_links__record__slug",
+        to_field_name="slug",
+        queryset=model.objects.all(),
+        label=model._meta.verbose_name,
+        distinct=True,
+    )
+
+
+class AmountFilter(django_filters.NumberFilter):
+    """Compares with an amount typed the way people write money (see ``money.parse_amount``)."""
+
+    field_class = AmountField
+
+
+class MeasureFilterForm(forms.Form):
+    def clean(self):
+        cleaned_data = super().clean()
+        minimum, maximum = cleaned_data.get("amount_min"), cleaned_data.get("amount_max")
+        if minimum is not None and maximum is not None and minimum > maximum:
+            self.add_error(
+                "amount_max", _("The maximum is smaller than the minimum: swap them or widen.")
+            )
+        return cleaned_data
+
+
+class MeasureFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="search",
+        max_length=MAX_SEARCH_LENGTH,
+        help_text=_("Words in Chinese or English, e.g. 水浸 or flood"),
+    )
+    committee = record_filter("committee")
+    institute = record_filter("institute")
+    funding_scheme = record_filter("funding_scheme")
+    bureau = record_filter("bureau")
+    training_course = record_filter("training_course")
+    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=MeasureKind.choices)
+    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=MeasureStatus.choices)
+    theme = django_filters.ModelMultipleChoiceFilter(
+        label=_("Theme"),
+        field_name="themes__slug",
+        to_field_name="slug",
+        queryset=Theme.objects.all(),
+        distinct=True,
+    )
+    start_year = django_filters.NumberFilter(
+        label=_("Start year"),
+        field_name="starts_on",
+        lookup_expr="year",
+        min_value=1900,
+        max_value=2200,
+    )
+    amount_min = AmountFilter(
+        label=_("Minimum amount"),
+        field_name="amount_hkd",
+        lookup_expr="gte",
+        help_text=_("e.g. 5,000萬, 1.5億, HK$100 million, 3bn"),
+    )
+    amount_max = AmountFilter(label=_("Maximum amount"), field_name="amount_hkd", lookup_expr="lte")
+    amount = django_filters.ChoiceFilter(
+        label=_("Amount band"),
+        choices=[(band.value, band.label) for band in AMOUNT_BANDS],
+        method="filter_amount_band",
+        empty_label=_("Any amount"),
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"),
+        choices=SORT_CHOICES,
+        method="sort_by",
+        empty_label=_("Start, earliest first"),
+    )
+
+    class Meta:
+        model = Measure
+        fields = []
+        form = MeasureFilterForm
+
+    @property
+    def qs(self):
+        """The measures matching every valid parameter.
+
+        An invalid parameter (shown with its message in ``form.errors``) is left out instead of
+        emptying the list; the JSON API answers 400 instead (see ``api.py``).
+        """
+        if not hasattr(self, "_qs"):
+            queryset = self.queryset.all()
+            cleaned_data = {}
+            if self.is_bound:
+                self.form.is_valid()
+                cleaned_data = self.form.cleaned_data
+            for name, value in cleaned_data.items():
+                if name not in self.form.errors:
+                    queryset = self.filters[name].filter(queryset, value)
+            if not cleaned_data.get("sort"):
+                queryset = self.sort_by(queryset, "sort", "start")
+            self._qs = queryset
+        return self._qs
+
+    def search(self, queryset, name, value):
+        for term in value.split():
+            queryset = queryset.filter(mentions(term))
+        return queryset
+
+    def filter_amount_band(self, queryset, name, value):
+        return queryset.filter(AMOUNT_BANDS_BY_VALUE[value].condition())
+
+    def sort_by(self, queryset, name, value):
+        descending = value.startswith("-")
+        key = value.lstrip("-")
+        name_field = "name_en" if is_english() else "name_zh"
+        if key == "amount":
+            primary = F("amount_hkd")
+        elif key == "name":
+            primary = F(name_field)
+        else:
+            primary = F("starts_on")
+        primary = primary.desc(nulls_last=True) if descending else primary.asc(nulls_last=True)
+        return queryset.order_by(primary, name_field, "pk")
+
+    def without(self, parameter):
+        """The measures matching every current filter but ``parameter``."""
+        data = self.data.copy()
+        for name in (parameter, "sort", "page"):
+            data.pop(name, None)
+        return type(self)(data, queryset=self.queryset).qs.order_by()
+
+
+def mentions(term):
+    """Measures whose own text, or a linked record's or theme's name, contains ``term``.
+
+    The quoted sentences are not searched: one sentence often states several measures.
+    """
+    condition = (
+        Q(name_zh__icontains=term)
+        | Q(name_en__icontains=term)
+        | Q(summary_zh__icontains=term)
+        | Q(summary_en__icontains=term)
+        | Q(timing_zh__icontains=term)
+        | Q(timing_en__icontains=term)
+        | Exists(
+            Theme.objects.filter(
+                Q(name_zh__icontains=term) | Q(name_en__icontains=term), measures=OuterRef("pk")
+            )
+        )
+    )
+    for link_model in LINK_MODELS.values():
+        condition |= Exists(
+            link_model.objects.filter(measure=OuterRef("pk")).filter(
+                Q(record__name_zh__icontains=term)
+                | Q(record__name_en__icontains=term)
+                | Q(record__short_name_en__icontains=term)
+            )
+        )
+    return condition

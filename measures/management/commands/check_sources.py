@@ -1,0 +1,75 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from measures.models import Measure
+from measures.money import find_amounts
+
+
+def article_paragraphs(text):
+    """The article's body paragraphs, counted from 1 as ``Citation.paragraph`` counts them.
+
+    A body paragraph is a non-empty line ending in 「。」; headlines, sub-headings, dates and
+    link lists do not end that way and are not counted.
+    """
+    return [line.strip() for line in text.splitlines() if line.strip().endswith("。")]
+
+
+class Command(BaseCommand):
+    help = (
+        "Checks the knowledge base against the source text it was curated from: every measure "
+        "has a quote, every quote appears verbatim in the stated paragraph, and every amount "
+        "in a quote is the measure's amount (and a stated amount is quoted)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", type=Path, help="The source article as a UTF-8 text file.")
+
+    def handle(self, *args, source, **options):
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"Cannot read {source}: {error}") from None
+        paragraphs = article_paragraphs(text)
+        problems = []
+        measures = Measure.objects.prefetch_related("citations").order_by("slug")
+        for measure in measures:
+            problems.extend(self.check_measure(measure, text, paragraphs))
+        if problems:
+            for problem in problems:
+                self.stderr.write(f"- {problem}")
+            raise CommandError(f"{len(problems)} problem(s) found in {len(measures)} measures.")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"All {len(measures)} measures are quoted verbatim from {source.name} "
+                "and their amounts match."
+            )
+        )
+
+    def check_measure(self, measure, text, paragraphs):
+        citations = list(measure.citations.all())
+        if not citations:
+            yield f"{measure.slug}: no quote from the source."
+            return
+        quoted_amounts = set()
+        for citation in citations:
+            where = f"{measure.slug} ¶{citation.paragraph}"
+            if citation.quote_zh not in text:
+                yield f"{where}: the quote is not in the source verbatim: {citation.quote_zh!r}"
+            elif not (
+                1 <= citation.paragraph <= len(paragraphs)
+                and citation.quote_zh in paragraphs[citation.paragraph - 1]
+            ):
+                yield f"{where}: the quote is in the source, not in paragraph {citation.paragraph}."
+            quoted_amounts.update(find_amounts(citation.quote_zh))
+        if measure.amount_hkd is None:
+            if quoted_amounts:
+                yield (
+                    f"{measure.slug}: its quotes state {sorted(quoted_amounts)} but the measure "
+                    "has no amount."
+                )
+        elif quoted_amounts != {measure.amount_hkd}:
+            yield (
+                f"{measure.slug}: amount {measure.amount_hkd} but its quotes state "
+                f"{sorted(quoted_amounts) or 'no amount'}."
+            )

@@ -1,0 +1,31 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from measures.models import Measure
+
+CURATED_FIXTURE = "budget2026"  # fixtures/budget2026.json, found through FIXTURE_DIRS
+
+
+class Command(BaseCommand):
+    help = (
+        "Loads the curated fixtures into an empty knowledge base. A database that already holds "
+        "measures is left alone, so edits made in the admin are kept; --force reloads the "
+        "fixtures over it (records in the fixtures are reset, others are kept)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Load even if measures exist.")
+
+    def handle(self, *args, force=False, **options):
+        existing = Measure.objects.count()
+        if existing and not force:
+            self.stdout.write(
+                f"The knowledge base already holds {existing} measures: left as it is "
+                "(use --force to reload the curated fixtures)."
+            )
+            return
+        call_command("loaddata", CURATED_FIXTURE, verbosity=options["verbosity"])
+        # Raw fixture loads write no history; record each record's starting state, so the
+        # first edit in the admin shows what it changed from.
+        call_command("populate_history", auto=True, verbosity=0)
+        self.stdout.write(self.style.SUCCESS(f"Loaded {Measure.objects.count()} measures."))

@@ -1,0 +1,816 @@
+"""What a Budget AI measure is, what it involves, and where each fact was stated.
+
+A ``Measure`` is one artificial-intelligence measure of the 2026-27 Budget. It links to the five
+kinds of record it involves (committees, institutes, funding schemes, bureaux/departments and
+training courses) through link tables that say the role each record plays. Every measure cites
+the sentences it was curated from (``Citation``) in a news ``Article``.
+
+Every record has a Chinese and an English name; ``localized()`` picks the one for the language
+of the page being rendered.
+"""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+MAX_AMOUNT_HKD = 10**15
+
+
+def is_english(language=None):
+    return not (language or get_language() or "zh-hant").lower().startswith("zh")
+
+
+class BilingualMixin:
+    """Reads the Chinese or English variant of a field, following the active language."""
+
+    def localized(self, field, language=None):
+        zh = getattr(self, f"{field}_zh")
+        en = getattr(self, f"{field}_en")
+        if is_english(language):
+            return en or zh
+        return zh or en
+
+    @property
+    def name(self):
+        return self.localized("name")
+
+    @property
+    def other_name(self):
+        """The name in the language the page is not in, shown beside the main one."""
+        return self.localized("name", "zh-hant" if is_english() else "en")
+
+
+class SlugManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Theme(BilingualMixin, models.Model):
+    """A theme or sector a measure serves: life and health, embodied AI, flooding, banking ..."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+
+    objects = SlugManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+    def __str__(self):
+        return f"{self.name_zh} / {self.name_en}"
+
+    def get_absolute_url(self):
+        return f"{reverse('measures:measure-list')}?theme={self.slug}"
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class LinkedRecordQuerySet(models.QuerySet):
+    def with_measure_totals(self):
+        """Annotates how many measures each record is linked to and the money they carry.
+
+        A record linked to one measure in two roles counts that measure (and its money) once.
+        """
+        link_model = self.model.links.rel.related_model
+        linked_measures = Measure.objects.filter(
+            pk__in=link_model.objects.filter(record=OuterRef(OuterRef("pk"))).values("measure_id")
+        ).order_by()
+        return self.annotate(
+            measure_count=Subquery(
+                linked_measures.annotate(n=Func(F("pk"), function="COUNT")).values("n")
+            ),
+            total_amount_hkd=Subquery(
+                linked_measures.annotate(total=Func(F("amount_hkd"), function="SUM")).values(
+                    "total"
+                )
+            ),
+        )
+
+
+class LinkedRecordManager(SlugManager.from_queryset(LinkedRecordQuerySet)):
+    pass
+
+
+class LinkedRecord(BilingualMixin, models.Model):
+    """What the five kinds of record a measure involves have in common."""
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=300)
+    short_name_en = models.CharField(
+        _("English abbreviation"), max_length=40, blank=True, help_text=_("e.g. HKMA, VTC")
+    )
+    description_zh = models.TextField(_("Chinese description"), blank=True)
+    description_en = models.TextField(_("English description"), blank=True)
+    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
+
+    objects = LinkedRecordManager()
+
+    # The `type` value of the API and the URL segment of each concrete kind.
+    record_type = ""
+    url_segment = ""
+
+    class Meta:
+        abstract = True
+        ordering = ["name_en"]
+
+    def __str__(self):
+        return f"{self.name_zh} / {self.name_en}"
+
+    def get_absolute_url(self):
+        return reverse(f"measures:{self.record_type}-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @classmethod
+    def get_list_url(cls):
+        return reverse(f"measures:{cls.record_type}-list")
+
+    @property
+    def description(self):
+        return self.localized("description")
+
+
+class Committee(LinkedRecord):
+    """A committee, task force or team that steers or coordinates AI work."""
+
+    chair_zh = models.CharField(
+        _("chaired by (Chinese)"), max_length=200, blank=True, help_text=_("As named in the source")
+    )
+    chair_en = models.CharField(_("chaired by (English)"), max_length=200, blank=True)
+    record_type = "committee"
+    url_segment = "committees"
+    history = HistoricalRecords()
+
+    class Meta(LinkedRecord.Meta):
+        verbose_name = _("committee")
+        verbose_name_plural = _("committees")
+
+    @property
+    def chair(self):
+        return self.localized("chair")
+
+
+class Institute(LinkedRecord):
+    """A research institute, laboratory platform, university or other education institution."""
+
+    record_type = "institute"
+    url_segment = "institutes"
+    history = HistoricalRecords()
+
+    class Meta(LinkedRecord.Meta):
+        verbose_name = _("institute")
+        verbose_name_plural = _("institutes")
+
+
+class FundingScheme(LinkedRecord):
+    """A named fund, subsidy scheme or funding programme."""
+
+    record_type = "funding_scheme"
+    url_segment = "funding-schemes"
+    history = HistoricalRecords()
+
+    class Meta(LinkedRecord.Meta):
+        verbose_name = _("funding scheme")
+        verbose_name_plural = _("funding schemes")
+
+
+class BodyKind(models.TextChoices):
+    """What kind of body a Bureau record is."""
+
+    BUREAU = "bureau", _("Policy bureau")
+    DEPARTMENT = "department", _("Government department")
+    OFFICE = "office", _("Government office or unit")
+    PUBLIC_BODY = "public_body", _("Public body")
+    POST = "post", _("Public office holder")
+
+
+class Bureau(LinkedRecord):
+    """A policy bureau, government department, office, team or public body."""
+
+    kind = models.CharField(_("kind of body"), max_length=20, choices=BodyKind.choices)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("renamed or succeeded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="predecessors",
+    )
+    succession_note_zh = models.CharField(
+        _("succession note (Chinese)"), max_length=300, blank=True
+    )
+    succession_note_en = models.CharField(
+        _("succession note (English)"), max_length=300, blank=True
+    )
+    record_type = "bureau"
+    url_segment = "bureaux"
+    history = HistoricalRecords()
+
+    class Meta(LinkedRecord.Meta):
+        verbose_name = _("bureau or department")
+        verbose_name_plural = _("bureaux and departments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=BodyKind.values),
+                name="bureau_kind_valid",
+                violation_error_message=_("Choose a kind of body from the list."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(successor=F("pk")),
+                name="bureau_not_own_successor",
+                violation_error_message=_("A body cannot be its own successor."),
+            ),
+        ]
+
+    @property
+    def succession_note(self):
+        return self.localized("succession_note")
+
+
+class TrainingCourse(LinkedRecord):
+    """A course, degree programme, module or training offered under a measure."""
+
+    provider = models.ForeignKey(
+        Bureau,
+        verbose_name=_("provider"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="courses",
+        help_text=_("The body that runs it, where the source says"),
+    )
+    audience_zh = models.CharField(_("audience (Chinese)"), max_length=200, blank=True)
+    audience_en = models.CharField(_("audience (English)"), max_length=200, blank=True)
+    record_type = "training_course"
+    url_segment = "training-courses"
+    history = HistoricalRecords()
+
+    class Meta(LinkedRecord.Meta):
+        verbose_name = _("training course")
+        verbose_name_plural = _("training courses")
+
+    @property
+    def audience(self):
+        return self.localized("audience")
+
+
+LINKED_RECORD_MODELS = {
+    model.record_type: model
+    for model in (Committee, Institute, FundingScheme, Bureau, TrainingCourse)
+}
+
+
+class MeasureQuerySet(models.QuerySet):
+    def with_amount(self):
+        return self.filter(amount_hkd__isnull=False)
+
+    def without_amount(self):
+        return self.filter(amount_hkd__isnull=True)
+
+    def amount_between(self, minimum=None, maximum=None):
+        queryset = self
+        if minimum is not None:
+            queryset = queryset.filter(amount_hkd__gte=minimum)
+        if maximum is not None:
+            queryset = queryset.filter(amount_hkd__lte=maximum)
+        return queryset
+
+    def starting_in(self, year):
+        return self.filter(starts_on__year=year)
+
+    def for_display(self):
+        """Everything a list or detail page shows, in a fixed number of queries."""
+        return self.prefetch_related(
+            "themes",
+            models.Prefetch("committee_links", MeasureCommittee.objects.select_related("record")),
+            models.Prefetch("institute_links", MeasureInstitute.objects.select_related("record")),
+            models.Prefetch(
+                "funding_scheme_links", MeasureFundingScheme.objects.select_related("record")
+            ),
+            models.Prefetch("bureau_links", MeasureBureau.objects.select_related("record")),
+            models.Prefetch(
+                "training_course_links", MeasureTrainingCourse.objects.select_related("record")
+            ),
+            models.Prefetch("citations", Citation.objects.select_related("article")),
+            "counts",
+        )
+
+
+class MeasureKind(models.TextChoices):
+    GOVERNANCE = "governance", _("Strategy and governance")
+    INSTITUTION = "institution", _("New or reorganised body")
+    RESEARCH = "research", _("Research and development")
+    INDUSTRY = "industry", _("Industry adoption")
+    EDUCATION = "education", _("Education and talent")
+    WORKFORCE = "workforce", _("Workforce skills")
+    PUBLIC_SERVICE = "public_service", _("Government services")
+
+
+class MeasureStatus(models.TextChoices):
+    """Where a measure stands, as the source describes it."""
+
+    # Stated in the Budget as something that will be done; no start date or work yet reported.
+    ANNOUNCED = "announced", _("Announced")
+    # Being set up, with a stated start or completion period still ahead.
+    IN_PREPARATION = "in_preparation", _("In preparation")
+    # Newly set up or launched and now running.
+    IN_OPERATION = "in_operation", _("In operation")
+    # An existing programme that continues, reported with its results so far.
+    ONGOING = "ongoing", _("Ongoing")
+
+
+class AmountType(models.TextChoices):
+    NEW_ALLOCATION = "new_allocation", _("New allocation")
+    EARMARK = "earmark", _("Earmarked or reserved")
+    SCHEME_SIZE = "scheme_size", _("Size of an existing scheme")
+
+
+class Measure(BilingualMixin, models.Model):
+    """One artificial-intelligence measure of the 2026-27 Budget."""
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=300)
+    summary_zh = models.TextField(_("Chinese summary"))
+    summary_en = models.TextField(_("English summary"))
+    kind = models.CharField(_("kind"), max_length=20, choices=MeasureKind.choices)
+    status = models.CharField(_("status"), max_length=20, choices=MeasureStatus.choices)
+    themes = models.ManyToManyField(
+        Theme, verbose_name=_("themes"), related_name="measures", blank=True
+    )
+
+    timing_zh = models.CharField(
+        _("timing as stated (Chinese)"), max_length=200, blank=True, help_text=_("e.g. 下半年")
+    )
+    timing_en = models.CharField(
+        _("timing as stated (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. second half of 2026"),
+    )
+    starts_on = models.DateField(
+        _("starts on"),
+        null=True,
+        blank=True,
+        help_text=_("First day of the stated start period, for sorting and filtering by year"),
+    )
+    ends_on = models.DateField(
+        _("ends on"), null=True, blank=True, help_text=_("Last day of the stated period, if any")
+    )
+
+    amount_hkd = models.BigIntegerField(
+        _("amount (HK$)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("In whole Hong Kong dollars; empty when the source states no amount"),
+    )
+    amount_type = models.CharField(
+        _("what the amount is"), max_length=20, choices=AmountType.choices, blank=True
+    )
+
+    committees = models.ManyToManyField(
+        Committee, through="MeasureCommittee", related_name="measures", blank=True
+    )
+    institutes = models.ManyToManyField(
+        Institute, through="MeasureInstitute", related_name="measures", blank=True
+    )
+    funding_schemes = models.ManyToManyField(
+        FundingScheme, through="MeasureFundingScheme", related_name="measures", blank=True
+    )
+    bureaux = models.ManyToManyField(
+        Bureau, through="MeasureBureau", related_name="measures", blank=True
+    )
+    training_courses = models.ManyToManyField(
+        TrainingCourse, through="MeasureTrainingCourse", related_name="measures", blank=True
+    )
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
+    version = models.PositiveIntegerField(
+        _("version"), default=1, editable=False, help_text=_("Raised by one on every save")
+    )
+
+    objects = SlugManager.from_queryset(MeasureQuerySet)()
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
+    class Meta:
+        ordering = ["starts_on", "name_en"]
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        indexes = [
+            models.Index(fields=["amount_hkd"], name="measure_amount_idx"),
+            models.Index(fields=["starts_on"], name="measure_starts_on_idx"),
+            models.Index(fields=["kind", "status"], name="measure_kind_status_idx"),
+            models.Index(fields=["-updated_at"], name="measure_updated_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_hkd__isnull=True)
+                | Q(amount_hkd__gte=0, amount_hkd__lte=MAX_AMOUNT_HKD),
+                name="measure_amount_non_negative",
+                violation_error_message=_("An amount must be zero or more Hong Kong dollars."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_hkd__isnull=True, amount_type="")
+                | Q(amount_hkd__isnull=False) & ~Q(amount_type=""),
+                name="measure_amount_has_type",
+                violation_error_message=_(
+                    "Give an amount and say what it is, or leave both empty."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=MeasureKind.values),
+                name="measure_kind_valid",
+                violation_error_message=_("Choose a kind from the list."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=MeasureStatus.values),
+                name="measure_status_valid",
+                violation_error_message=_("Choose a status from the list."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_type="") | Q(amount_type__in=AmountType.values),
+                name="measure_amount_type_valid",
+                violation_error_message=_("Choose what the amount is from the list."),
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="measure_period_in_order",
+                violation_error_message=_("A measure cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name_zh} / {self.name_en}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            self.version = (self.version or 0) + 1
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("measures:measure-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def summary(self):
+        return self.localized("summary")
+
+    @property
+    def timing(self):
+        return self.localized("timing")
+
+    def related_measures(self):
+        """Other measures sharing a linked record or a theme, those sharing most first."""
+        shared = Q(pk__in=[])
+        score = []
+        theme_ids = [theme.pk for theme in self.themes.all()]
+        if theme_ids:
+            shared |= Q(
+                pk__in=Measure.themes.through.objects.filter(theme__in=theme_ids).values("measure")
+            )
+            score.append(Count("themes", filter=Q(themes__in=theme_ids), distinct=True))
+        for record_type, link_model in LINK_MODELS.items():
+            record_ids = [link.record_id for link in getattr(self, f"{record_type}_links").all()]
+            if record_ids:
+                shared |= Q(
+                    pk__in=link_model.objects.filter(record__in=record_ids).values("measure")
+                )
+                relation = f"{record_type}_links"
+                score.append(
+                    Count(
+                        relation, filter=Q(**{f"{relation}__record__in": record_ids}), distinct=True
+                    )
+                )
+        if not score:
+            return Measure.objects.none()
+        return (
+            Measure.objects.filter(shared)
+            .exclude(pk=self.pk)
+            .alias(shared_count=sum(score[1:], score[0]))
+            .order_by("-shared_count", "starts_on", "name_en")
+        )
+
+    def links(self):
+        """Every linked record with its role, ordered by record type then name.
+
+        Uses prefetched links when the measure came from ``for_display()``.
+        """
+        result = []
+        for record_type in LINK_MODELS:
+            result.extend(getattr(self, f"{record_type}_links").all())
+        return result
+
+
+class Role(models.TextChoices):
+    SUBJECT = "subject", _("Subject of the measure")
+    CHAIRS = "chairs", _("Chairs")
+    LEADS = "leads", _("Leads")
+    FUNDS = "funds", _("Funds")
+    DELIVERS = "delivers", _("Delivers")
+    PARTNERS = "partners", _("Partners")
+    PROVIDES_TRAINING = "provides_training", _("Provides training")
+    COORDINATES = "coordinates", _("Coordinates")
+    BENEFITS = "benefits", _("Benefits")
+
+
+class MeasureLinkManager(models.Manager):
+    def get_by_natural_key(self, measure_slug, record_slug, role):
+        return self.get(measure__slug=measure_slug, record__slug=record_slug, role=role)
+
+
+class MeasureLink(models.Model):
+    """A measure's link to one record, with the role that record plays in the measure."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    note_zh = models.CharField(_("note (Chinese)"), max_length=300, blank=True)
+    note_en = models.CharField(_("note (English)"), max_length=300, blank=True)
+
+    objects = MeasureLinkManager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.measure} — {self.get_role_display()} — {self.record}"
+
+    def natural_key(self):
+        return (self.measure.slug, self.record.slug, self.role)
+
+    natural_key.dependencies = ["measures.measure"]
+
+    @property
+    def record_type(self):
+        return self.record.record_type
+
+    @property
+    def note(self):
+        return BilingualMixin.localized(self, "note")
+
+
+def _role_constraints(table):
+    return [
+        models.UniqueConstraint(
+            fields=["measure", "record", "role"],
+            name=f"{table}_unique_role",
+            violation_error_message=_("This record already has this role in the measure."),
+        ),
+        models.CheckConstraint(
+            condition=Q(role__in=Role.values),
+            name=f"{table}_role_valid",
+            violation_error_message=_("Choose a role from the list."),
+        ),
+    ]
+
+
+class MeasureCommittee(MeasureLink):
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="committee_links")
+    record = models.ForeignKey(
+        Committee, verbose_name=_("committee"), on_delete=models.PROTECT, related_name="links"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["record__name_en"]
+        verbose_name = _("linked committee")
+        verbose_name_plural = _("linked committees")
+        constraints = _role_constraints("measurecommittee")
+
+
+class MeasureInstitute(MeasureLink):
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="institute_links")
+    record = models.ForeignKey(
+        Institute, verbose_name=_("institute"), on_delete=models.PROTECT, related_name="links"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["record__name_en"]
+        verbose_name = _("linked institute")
+        verbose_name_plural = _("linked institutes")
+        constraints = _role_constraints("measureinstitute")
+
+
+class MeasureFundingScheme(MeasureLink):
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, related_name="funding_scheme_links"
+    )
+    record = models.ForeignKey(
+        FundingScheme,
+        verbose_name=_("funding scheme"),
+        on_delete=models.PROTECT,
+        related_name="links",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["record__name_en"]
+        verbose_name = _("linked funding scheme")
+        verbose_name_plural = _("linked funding schemes")
+        constraints = _role_constraints("measurefundingscheme")
+
+
+class MeasureBureau(MeasureLink):
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="bureau_links")
+    record = models.ForeignKey(
+        Bureau,
+        verbose_name=_("bureau or department"),
+        on_delete=models.PROTECT,
+        related_name="links",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["record__name_en"]
+        verbose_name = _("linked bureau or department")
+        verbose_name_plural = _("linked bureaux and departments")
+        constraints = _role_constraints("measurebureau")
+
+
+class MeasureTrainingCourse(MeasureLink):
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, related_name="training_course_links"
+    )
+    record = models.ForeignKey(
+        TrainingCourse,
+        verbose_name=_("training course"),
+        on_delete=models.PROTECT,
+        related_name="links",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["record__name_en"]
+        verbose_name = _("linked training course")
+        verbose_name_plural = _("linked training courses")
+        constraints = _role_constraints("measuretrainingcourse")
+
+
+LINK_MODELS = {
+    "committee": MeasureCommittee,
+    "institute": MeasureInstitute,
+    "funding_scheme": MeasureFundingScheme,
+    "bureau": MeasureBureau,
+    "training_course": MeasureTrainingCourse,
+}
+
+
+class MeasureCountManager(models.Manager):
+    def get_by_natural_key(self, measure_slug, unit_en):
+        return self.get(measure__slug=measure_slug, unit_en=unit_en)
+
+
+class MeasureCount(models.Model):
+    """A number the source states about a measure: 16 laboratories, about 30 projects ..."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="counts")
+    value = models.PositiveIntegerField(_("number"))
+    is_approximate = models.BooleanField(
+        _("approximate"), default=False, help_text=_("The source says about / nearly (近)")
+    )
+    unit_zh = models.CharField(_("unit (Chinese)"), max_length=100, help_text=_("e.g. 間實驗室"))
+    unit_en = models.CharField(
+        _("unit (English)"), max_length=100, help_text=_("e.g. laboratories")
+    )
+
+    objects = MeasureCountManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["measure", "unit_en"]
+        verbose_name = _("stated count")
+        verbose_name_plural = _("stated counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "unit_en"],
+                name="measurecount_unique_unit",
+                violation_error_message=_("This measure already states a count in this unit."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.value} {self.unit_en}"
+
+    def natural_key(self):
+        return (self.measure.slug, self.unit_en)
+
+    natural_key.dependencies = ["measures.measure"]
+
+    @property
+    def unit(self):
+        return BilingualMixin.localized(self, "unit")
+
+
+class Article(BilingualMixin, models.Model):
+    """A published text the knowledge base is curated from."""
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    publisher_zh = models.CharField(_("publisher (Chinese)"), max_length=100)
+    publisher_en = models.CharField(_("publisher (English)"), max_length=100)
+    headline_zh = models.CharField(_("headline (Chinese)"), max_length=300)
+    headline_en = models.CharField(
+        _("headline (English)"), max_length=300, help_text=_("Our translation")
+    )
+    section_zh = models.CharField(_("section (Chinese)"), max_length=50, blank=True)
+    published_at = models.DateTimeField(_("published"))
+    url = models.URLField(_("address"), blank=True, help_text=_("Leave empty when not known"))
+
+    objects = SlugManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_at"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+
+    def __str__(self):
+        return f"{self.publisher_zh}：{self.headline_zh}"
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def publisher(self):
+        return self.localized("publisher")
+
+    @property
+    def headline(self):
+        return self.localized("headline")
+
+
+class CitationManager(models.Manager):
+    def get_by_natural_key(self, measure_slug, article_slug, paragraph):
+        return self.get(measure__slug=measure_slug, article__slug=article_slug, paragraph=paragraph)
+
+
+class Citation(models.Model):
+    """Where a measure's facts were stated: the exact Chinese sentences, quoted verbatim."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="citations")
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.PROTECT, related_name="citations"
+    )
+    paragraph = models.PositiveSmallIntegerField(
+        _("article paragraph"),
+        validators=[MinValueValidator(1)],
+        help_text=_("Counting the article's body paragraphs from 1, sub-headings not counted"),
+    )
+    quote_zh = models.TextField(
+        _("quoted sentences (Chinese)"), help_text=_("Copied verbatim from the article")
+    )
+    speech_paragraph = models.PositiveSmallIntegerField(
+        _("Budget Speech paragraph"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty unless the official speech paragraph is known"),
+    )
+
+    objects = CitationManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["measure", "article", "paragraph"]
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "article", "paragraph"],
+                name="citation_unique_paragraph",
+                violation_error_message=_("This paragraph is already cited for this measure."),
+            ),
+            models.CheckConstraint(
+                condition=Q(paragraph__gte=1),
+                name="citation_paragraph_positive",
+                violation_error_message=_("Paragraphs are counted from 1."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(quote_zh=""),
+                name="citation_has_quote",
+                violation_error_message=_("A citation must quote the source."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.article.publisher_zh} ¶{self.paragraph}"
+
+    def natural_key(self):
+        return (self.measure.slug, self.article.slug, self.paragraph)
+
+    natural_key.dependencies = ["measures.measure", "measures.article"]

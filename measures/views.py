@@ -1,0 +1,218 @@
+"""The public pages. Query work lives in the models, the FilterSet and the facets module."""
+
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Count, Q, Sum
+from django.http import QueryDict
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, ListView, TemplateView
+from django_filters.views import FilterView
+
+from .facets import facets
+from .filters import MeasureFilter
+from .models import (
+    LINK_MODELS,
+    LINKED_RECORD_MODELS,
+    Measure,
+    Theme,
+)
+from .money import format_amount
+
+MEASURES_PER_PAGE = 20
+
+
+class ForgivingPaginator(Paginator):
+    """Shows the last page for a page number past the end, the first for a nonsense one."""
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except InvalidPage:
+            try:
+                number = int(number)
+            except (TypeError, ValueError):
+                return 1
+            return self.num_pages if number > 1 else 1
+
+
+class HomeView(TemplateView):
+    template_name = "measures/home.html"
+
+    def get_context_data(self, **kwargs):
+        totals = Measure.objects.aggregate(
+            measure_count=Count("pk"),
+            total_amount=Sum("amount_hkd"),
+            without_amount=Count("pk", filter=Q(amount_hkd__isnull=True)),
+        )
+        record_types = [
+            {
+                "model": model,
+                "label": model._meta.verbose_name_plural,
+                "count": model.objects.count(),
+                "url": model.get_list_url(),
+            }
+            for model in LINKED_RECORD_MODELS.values()
+        ]
+        bureau_model = LINKED_RECORD_MODELS["bureau"]
+        recently_edited = sorted(
+            [
+                *Measure.objects.order_by("-updated_at")[:6],
+                *(
+                    record
+                    for model in LINKED_RECORD_MODELS.values()
+                    for record in model.objects.order_by("-updated_at")[:6]
+                ),
+            ],
+            key=lambda record: record.updated_at,
+            reverse=True,
+        )[:8]
+        return super().get_context_data(
+            **kwargs,
+            totals=totals,
+            record_types=record_types,
+            bodies=bureau_model.objects.with_measure_totals()
+            .filter(measure_count__gt=0)
+            .order_by("-measure_count", "name_en")[:12],
+            themes=Theme.objects.annotate(measure_count=Count("measures")).order_by(
+                "-measure_count", "name_en"
+            ),
+            recently_edited=recently_edited,
+            largest=Measure.objects.with_amount().order_by("-amount_hkd")[:5],
+        )
+
+
+class MeasureListView(FilterView):
+    filterset_class = MeasureFilter
+    queryset = Measure.objects.for_display()
+    template_name = "measures/measure_list.html"
+    paginate_by = MEASURES_PER_PAGE
+    paginator_class = ForgivingPaginator
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["data"] = self.request.GET.copy()
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        requested = self.request.GET.get("page")
+        if requested and str(page.number) != requested:
+            context["page_message"] = _(
+                "There is no page %(requested)s: showing page %(shown)s of %(total)s."
+            ) % {
+                "requested": requested[:20],
+                "shown": page.number,
+                "total": page.paginator.num_pages,
+            }
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            facets=facets(self.filterset),
+            active_filters=active_filters(self.filterset, query),
+            query_without_page=query.urlencode(),
+        )
+        return context
+
+
+def active_filters(filterset, query):
+    """Each active filter value with a label and a link that removes just that value."""
+    form = filterset.form
+    result = []
+    for parameter in query:
+        if parameter not in filterset.filters:
+            continue
+        for value in query.getlist(parameter):
+            if value == "":
+                continue
+            remaining = query.copy()
+            remaining.setlist(parameter, [v for v in query.getlist(parameter) if v != value])
+            label = display_value(filterset, parameter, value)
+            result.append(
+                {
+                    "parameter": form.fields[parameter].label,
+                    "value": label,
+                    "invalid": parameter in form.errors,
+                    "remove_url": "?" + remaining.urlencode(),
+                }
+            )
+    return result
+
+
+def display_value(filterset, parameter, value):
+    """A reader's label for one value of a filter parameter."""
+    form = filterset.form
+    cleaned = None if parameter in form.errors else form.cleaned_data.get(parameter)
+    if parameter in LINK_MODELS or parameter == "theme":
+        for record in cleaned or []:
+            if record.slug == value:
+                return record.name
+        return value
+    choices = getattr(form.fields[parameter], "choices", None)
+    if choices:
+        return str(dict(choices).get(value, value))
+    if parameter in ("amount_min", "amount_max") and cleaned is not None:
+        return format_amount(cleaned, get_language())
+    return value
+
+
+class MeasureDetailView(DetailView):
+    queryset = Measure.objects.for_display()
+    template_name = "measures/measure_detail.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, related=self.object.related_measures()[:5])
+
+
+class ThemeListView(ListView):
+    template_name = "measures/theme_list.html"
+    context_object_name = "themes"
+
+    def get_queryset(self):
+        return Theme.objects.annotate(
+            measure_count=Count("measures"), total_amount_hkd=Sum("measures__amount_hkd")
+        ).order_by("-measure_count", "name_en")
+
+
+class RecordListView(ListView):
+    """Every record of one type, with its number of measures and the money they carry."""
+
+    template_name = "measures/record_list.html"
+    context_object_name = "records"
+
+    def get_queryset(self):
+        return self.model.objects.with_measure_totals().order_by("-measure_count", "name_en")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            **kwargs,
+            record_types=[(model, model.get_list_url()) for model in LINKED_RECORD_MODELS.values()],
+            filter_parameter=self.model.record_type,
+        )
+
+
+class RecordDetailView(DetailView):
+    """One record: what it is, and every measure it takes part in, with its role and money."""
+
+    template_name = "measures/record_detail.html"
+    context_object_name = "record"
+
+    def get_context_data(self, **kwargs):
+        record = self.object
+        links = (
+            LINK_MODELS[record.record_type]
+            .objects.filter(record=record)
+            .select_related("measure")
+            .order_by("measure__starts_on", "measure__name_en", "role")
+        )
+        measures = {}
+        for link in links:
+            measures.setdefault(link.measure, []).append(link)
+        query = QueryDict(mutable=True)
+        query[record.record_type] = record.slug
+        return super().get_context_data(
+            **kwargs,
+            measure_roles=list(measures.items()),
+            total_amount=sum(m.amount_hkd for m in measures if m.amount_hkd is not None),
+            filtered_list_query=query.urlencode(),
+        )

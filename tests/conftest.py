@@ -1,0 +1,40 @@
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+
+from measures.editors import EDITORS_GROUP
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The article the data was curated from; shared/ sits beside the project checkout.
+SOURCE_ARTICLE = PROJECT_ROOT.parent / "shared" / "seeds" / "000_b7e36cb6305b4123.txt"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test starts from the curated knowledge base (each test's changes are rolled back).
+
+    Tests that need a live server use ``load_curated_data`` themselves: their database is
+    emptied after each of them.
+    """
+    with django_db_blocker.unblock():
+        call_command("seed", verbosity=0)
+
+
+@pytest.fixture
+def load_curated_data():
+    call_command("seed", verbosity=0)
+
+
+@pytest.fixture
+def editor(db):
+    user = User.objects.create_user("editor", password="a long editor password", is_staff=True)
+    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client

@@ -1,0 +1,107 @@
+"""The rules of the data hold in the database itself, not only in forms."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from measures.models import Bureau, Measure, MeasureBureau, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def new_measure(**fields):
+    values = {
+        "slug": "test-measure",
+        "name_zh": "測試措施",
+        "name_en": "Test measure",
+        "summary_zh": "摘要",
+        "summary_en": "Summary",
+        "kind": "research",
+        "status": "announced",
+    }
+    values.update(fields)
+    return Measure(**values)
+
+
+def assert_database_refuses(instance):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        instance.save()
+
+
+def test_negative_amount_is_refused_by_the_database():
+    assert_database_refuses(new_measure(amount_hkd=-1, amount_type="new_allocation"))
+
+
+def test_amount_without_its_type_is_refused():
+    assert_database_refuses(new_measure(amount_hkd=5, amount_type=""))
+
+
+def test_unknown_status_is_refused_by_the_database():
+    assert_database_refuses(new_measure(status="abandoned"))
+
+
+def test_unknown_kind_is_refused_by_the_database():
+    assert_database_refuses(new_measure(kind="magic"))
+
+
+def test_duplicate_slug_is_refused_by_the_database():
+    existing = Measure.objects.first()
+    assert_database_refuses(new_measure(slug=existing.slug))
+
+
+def test_end_before_start_is_refused():
+    import datetime
+
+    assert_database_refuses(
+        new_measure(starts_on=datetime.date(2027, 1, 1), ends_on=datetime.date(2026, 1, 1))
+    )
+
+
+def test_unknown_link_role_is_refused_by_the_database():
+    measure = new_measure()
+    measure.save()
+    bureau = Bureau.objects.first()
+    assert_database_refuses(MeasureBureau(measure=measure, record=bureau, role="owns"))
+
+
+def test_same_role_twice_is_refused():
+    measure = new_measure()
+    measure.save()
+    bureau = Bureau.objects.first()
+    MeasureBureau.objects.create(measure=measure, record=bureau, role=Role.LEADS)
+    assert_database_refuses(MeasureBureau(measure=measure, record=bureau, role=Role.LEADS))
+
+
+def test_full_clean_shows_the_constraint_message():
+    with pytest.raises(ValidationError) as error:
+        new_measure(amount_hkd=-5, amount_type="earmark").full_clean()
+    assert "amount" in str(error.value).lower()
+
+
+def test_version_rises_on_every_save():
+    measure = Measure.objects.first()
+    before = measure.version
+    measure.save()
+    measure.save()
+    assert Measure.objects.get(pk=measure.pk).version == before + 2
+
+
+def test_localized_name_follows_the_language():
+    measure = new_measure()
+    assert measure.localized("name", "en") == "Test measure"
+    assert measure.localized("name", "zh-hant") == "測試措施"
+
+
+def test_bureau_succession_is_data():
+    erb = Bureau.objects.get(slug="employees-retraining-board")
+    assert erb.successor.slug == "upskill-hong-kong"
+    assert list(erb.successor.predecessors.all()) == [erb]
+
+
+def test_record_totals_count_each_measure_once():
+    for bureau in Bureau.objects.with_measure_totals():
+        measures = Measure.objects.filter(bureau_links__record=bureau).distinct()
+        assert bureau.measure_count == measures.count()
+        assert bureau.total_amount_hkd == (
+            sum(m.amount_hkd for m in measures if m.amount_hkd is not None) or None
+        )
