@@ -8,6 +8,8 @@ class MeasuresConfig(AppConfig):
     verbose_name = _("Budget AI measures")
 
     def ready(self):
+        from . import signals
         from .editors import ensure_editors_group
 
         post_migrate.connect(ensure_editors_group, sender=self)
+        signals.connect(self)

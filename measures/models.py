@@ -13,6 +13,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Func, OuterRef, Q, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -814,3 +815,31 @@ class Citation(models.Model):
         return (self.measure.slug, self.article.slug, self.paragraph)
 
     natural_key.dependencies = ["measures.measure", "measures.article"]
+
+
+class DataRevision(models.Model):
+    """A counter raised by every change to the knowledge base (see ``signals.py``).
+
+    Caches, ETags and Last-Modified headers are keyed on it, so a saved edit is visible on the
+    very next request in every worker. Bulk ``QuerySet.update()`` bypasses it: call ``bump()``.
+    """
+
+    number = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("data revision")
+
+    def __str__(self):
+        return f"revision {self.number} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+    @classmethod
+    def current(cls):
+        revision = cls.objects.filter(pk=1).first()
+        return revision or cls(pk=1, number=0, changed_at=timezone.now())
+
+    @classmethod
+    def bump(cls):
+        updated = cls.objects.filter(pk=1).update(number=F("number") + 1, changed_at=timezone.now())
+        if not updated:
+            cls.objects.get_or_create(pk=1, defaults={"number": 1})
