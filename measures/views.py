@@ -1,6 +1,5 @@
 """The public pages. Query work lives in the models, the FilterSet and the facets module."""
 
-from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Q, Sum
 from django.http import QueryDict
 from django.utils.translation import get_language
@@ -19,20 +18,6 @@ from .models import (
 from .money import format_amount
 
 MEASURES_PER_PAGE = 20
-
-
-class ForgivingPaginator(Paginator):
-    """Shows the last page for a page number past the end, the first for a nonsense one."""
-
-    def validate_number(self, number):
-        try:
-            return super().validate_number(number)
-        except InvalidPage:
-            try:
-                number = int(number)
-            except (TypeError, ValueError):
-                return 1
-            return self.num_pages if number > 1 else 1
 
 
 class HomeView(TemplateView):
@@ -86,7 +71,15 @@ class MeasureListView(FilterView):
     queryset = Measure.objects.for_display()
     template_name = "measures/measure_list.html"
     paginate_by = MEASURES_PER_PAGE
-    paginator_class = ForgivingPaginator
+    # Invalid filters are shown beside their fields and left out, rather than emptying the list.
+    strict = False
+
+    def paginate_queryset(self, queryset, page_size):
+        """Like ListView's, but a page number past the end or not a number shows the nearest
+        page (with a message) instead of a 404."""
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

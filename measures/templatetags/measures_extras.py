@@ -42,3 +42,11 @@ def has_selection(facet):
 @register.filter
 def model_verbose_name_plural(model_or_record):
     return model_or_record._meta.verbose_name_plural
+
+
+@register.filter
+def thousands(value):
+    """A whole number with thousands separators in every language: 3,000,000,000."""
+    if value is None or value == "":
+        return ""
+    return f"{int(value):,}"

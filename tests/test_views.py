@@ -1,0 +1,484 @@
+"""The public pages as a reader uses them: filters, facets, languages, bad input."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from measures.models import Measure
+from measures.money import parse_amount
+
+from .factories import make_measures
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/measures/"
+EN_LIST = "/en/measures/"
+
+
+def slugs(response):
+    return [measure.slug for measure in response.context["page_obj"]]
+
+
+def all_slugs(client, url, params):
+    """Every slug the list shows for ``params``, across all pages."""
+    found, page = [], 1
+    while True:
+        response = client.get(url, {**params, "page": page})
+        assert response.status_code == 200
+        found += slugs(response)
+        if not response.context["page_obj"].has_next():
+            return found
+        page += 1
+
+
+def expected(queryset):
+    return sorted(queryset.values_list("slug", flat=True))
+
+
+# --- Pages answer -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/en/",
+        LIST,
+        EN_LIST,
+        "/themes/",
+        "/bureaux/",
+        "/committees/",
+        "/institutes/",
+        "/funding-schemes/",
+        "/training-courses/",
+        "/en/bureaux/",
+        "/measures/dsd-smart-flood-warning/",
+        "/en/measures/dsd-smart-flood-warning/",
+        "/bureaux/drainage-services-department/",
+        "/en/funding-schemes/ai-subsidy-scheme/",
+        "/committees/ai-plus-industry-strategy-committee/",
+    ],
+)
+def test_page_answers(client, url):
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/measures/no-such-measure/", "/bureaux/no-such-body/", "/en/institutes/nothing/"]
+)
+def test_unknown_record_is_404(client, url):
+    assert client.get(url).status_code == 404
+
+
+def test_urls_by_name():
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    with translation.override("zh-hant"):
+        assert measure.get_absolute_url() == "/measures/ai-subsidy-scheme/"
+        assert reverse("measures:bureau-list") == "/bureaux/"
+    with translation.override("en"):
+        assert measure.get_absolute_url() == "/en/measures/ai-subsidy-scheme/"
+
+
+# --- Home ----------------------------------------------------------------------------------
+
+
+def test_home_figures_are_computed_from_the_data(client):
+    make_measures(2, amount_hkd=7_000_000)
+    page = client.get("/en/").content.decode()
+    assert f">{Measure.objects.count()}<" in page
+    total = sum(Measure.objects.with_amount().values_list("amount_hkd", flat=True))
+    assert total == 5_164_000_000
+    assert "HK$5.16 billion" in page
+    assert f">{Measure.objects.without_amount().count()}<" in page
+
+
+def test_home_lists_bodies_themes_and_recent_edits(client):
+    measure = Measure.objects.get(slug="labour-ai-job-matching")
+    measure.name_en = "Freshly edited job matching"
+    measure.save()
+    page = client.get("/en/").content.decode()
+    assert "Drainage Services Department" in page
+    assert "Flooding" in page
+    recent = page[page.index("Recently edited") :]
+    assert recent.index("Freshly edited job matching") < recent.index("</ul>")
+
+
+# --- Each filter alone --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "parameter, value, queryset_filter",
+    [
+        (
+            "bureau",
+            "drainage-services-department",
+            {"bureau_links__record__slug": "drainage-services-department"},
+        ),
+        ("bureau", "hksar-government", {"bureau_links__record__slug": "hksar-government"}),
+        (
+            "committee",
+            "ai-plus-industry-strategy-committee",
+            {"committee_links__record__slug": "ai-plus-industry-strategy-committee"},
+        ),
+        (
+            "institute",
+            "ugc-funded-universities",
+            {"institute_links__record__slug": "ugc-funded-universities"},
+        ),
+        (
+            "funding_scheme",
+            "quality-education-fund",
+            {"funding_scheme_links__record__slug": "quality-education-fund"},
+        ),
+        (
+            "training_course",
+            "civil-service-ai-training",
+            {"training_course_links__record__slug": "civil-service-ai-training"},
+        ),
+        ("kind", "public_service", {"kind": "public_service"}),
+        ("status", "ongoing", {"status": "ongoing"}),
+        ("theme", "flooding", {"themes__slug": "flooding"}),
+        ("start_year", "2026", {"starts_on__year": 2026}),
+    ],
+)
+def test_each_filter_alone(client, parameter, value, queryset_filter):
+    shown = slugs(client.get(LIST, {parameter: value}))
+    assert shown
+    assert sorted(shown) == expected(Measure.objects.filter(**queryset_filter).distinct())
+
+
+def test_drainage_services_department_shows_the_flood_warning_measure(client):
+    page = client.get(LIST, {"bureau": "drainage-services-department"}).content.decode()
+    assert slugs(client.get(LIST, {"bureau": "drainage-services-department"})) == [
+        "dsd-smart-flood-warning"
+    ]
+    assert "渠務署" in page
+
+
+def test_several_values_of_one_filter_match_any(client):
+    shown = slugs(
+        client.get(LIST, {"bureau": ["drainage-services-department", "labour-department"]})
+    )
+    assert sorted(shown) == ["dsd-smart-flood-warning", "labour-ai-job-matching"]
+
+
+def test_filters_combined_must_all_match(client):
+    params = {"kind": "education", "amount_min": "1億", "status": "ongoing"}
+    shown = slugs(client.get(LIST, params))
+    assert shown == ["qef-digital-education"]
+    params = {"bureau": "hksar-government", "kind": "public_service", "q": "轉型"}
+    assert slugs(client.get(LIST, params)) == ["government-digital-transformation-fund"]
+
+
+@pytest.mark.parametrize(
+    "term, slug",
+    [
+        ("水浸", "dsd-smart-flood-warning"),
+        ("flood", "dsd-smart-flood-warning"),
+        ("渠務署", "dsd-smart-flood-warning"),
+        ("HKMA", "hkma-cyberport-ai-sandbox"),
+        ("Upskill", "upskill-hk-skills-based-training"),
+    ],
+)
+def test_text_search_in_both_languages_and_linked_records(client, term, slug):
+    assert slug in slugs(client.get(LIST, {"q": term}))
+
+
+def test_search_with_two_words_needs_both(client):
+    assert slugs(client.get(LIST, {"q": "AI 水浸"})) == ["dsd-smart-flood-warning"]
+
+
+# --- Money ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["50000000", "5,000萬", "5000萬元", "30億", "1.5億", "HK$100 million", "50m", "3bn", "1億"],
+)
+def test_minimum_amount_in_every_way_people_write_it(client, typed):
+    minimum = parse_amount(typed)
+    response = client.get(LIST, {"amount_min": typed})
+    assert not response.context["filter"].form.errors
+    assert sorted(slugs(response)) == expected(Measure.objects.filter(amount_hkd__gte=minimum))
+
+
+def test_amount_range(client):
+    shown = slugs(client.get(LIST, {"amount_min": "5000萬", "amount_max": "HK$100 million"}))
+    assert sorted(shown) == [
+        "ai-learning-programmes-allocation",
+        "government-digital-transformation-fund",
+    ]
+
+
+@pytest.mark.parametrize(
+    "band, queryset_filter",
+    [
+        ("under-100m", {"amount_hkd__lt": 100_000_000}),
+        ("100m-1b", {"amount_hkd__gte": 100_000_000, "amount_hkd__lt": 1_000_000_000}),
+        ("1b-plus", {"amount_hkd__gte": 1_000_000_000}),
+        ("none", {"amount_hkd__isnull": True}),
+    ],
+)
+def test_amount_bands(client, band, queryset_filter):
+    shown = all_slugs(client, LIST, {"amount": band})
+    assert sorted(shown) == expected(Measure.objects.filter(**queryset_filter))
+
+
+@pytest.mark.parametrize(
+    "parameter, typed, message",
+    [
+        ("amount_min", "abc", "not an amount"),
+        ("amount_min", "-5", "negative"),
+        ("amount_max", "9" * 40, "too large"),
+        ("amount_min", "1e999", "not an amount"),
+        ("start_year", "soon", "number"),
+        ("start_year", "-40000", "greater than or equal"),
+        ("bureau", "no-such-body", "valid choice"),
+        ("kind", "magic", "valid choice"),
+        ("amount", "lots", "valid choice"),
+        ("sort", "random", "valid choice"),
+    ],
+)
+def test_bad_filter_shows_a_message_and_the_page_still_works(client, parameter, typed, message):
+    response = client.get(EN_LIST, {parameter: typed})
+    assert response.status_code == 200
+    errors = response.context["filter"].form.errors
+    assert parameter in errors
+    assert message in " ".join(errors[parameter]).lower()
+    # The bad filter is left out: the other measures are still listed.
+    assert response.context["paginator"].count == Measure.objects.count()
+    assert "field-error" in response.content.decode()
+
+
+def test_minimum_above_maximum_is_explained(client):
+    response = client.get(EN_LIST, {"amount_min": "30億", "amount_max": "1億"})
+    assert "amount_max" in response.context["filter"].form.errors
+
+
+def test_a_5000_character_search_is_refused_politely(client):
+    response = client.get(EN_LIST, {"q": "水" * 5000})
+    assert response.status_code == 200
+    assert "q" in response.context["filter"].form.errors
+    assert "水" * 300 not in response.content.decode()
+
+
+def test_echoed_input_is_escaped(client):
+    response = client.get(EN_LIST, {"amount_min": "<script>alert(1)</script>", "q": '"><b>x'})
+    page = response.content.decode()
+    assert "<script>alert(1)" not in page
+    assert '"><b>x' not in page
+
+
+# --- Sorting ---------------------------------------------------------------------------------
+
+
+def test_sort_by_amount_largest_first_puts_unstated_last(client):
+    shown = all_slugs(client, LIST, {"sort": "-amount"})
+    amounts = [Measure.objects.get(slug=slug).amount_hkd for slug in shown]
+    stated = [a for a in amounts if a is not None]
+    assert stated == sorted(stated, reverse=True)
+    assert amounts[: len(stated)] == stated
+
+
+def test_sort_by_amount_smallest_first(client):
+    shown = slugs(client.get(LIST, {"sort": "amount", "amount": "1b-plus"}))
+    assert shown == ["qef-digital-education", "ai-subsidy-scheme"]
+
+
+def test_sort_by_name_follows_the_language(client):
+    names = [m.name_en for m in client.get(EN_LIST, {"sort": "name"}).context["page_obj"]]
+    assert names == sorted(names)
+
+
+def test_sort_by_start(client):
+    shown = all_slugs(client, LIST, {"sort": "-start"})
+    starts = [Measure.objects.get(slug=s).starts_on for s in shown]
+    dated = [s for s in starts if s is not None]
+    assert dated == sorted(dated, reverse=True)
+
+
+# --- Facets, active filters, empty state, pagination -------------------------------------------
+
+
+def facet(response, parameter):
+    return {
+        option.value: option.count
+        for group in response.context["facets"]
+        if group.parameter == parameter
+        for option in group.options
+    }
+
+
+def test_facet_counts_reflect_the_other_filters(client):
+    response = client.get(LIST, {"kind": "public_service"})
+    bureaux = facet(response, "bureau")
+    assert bureaux["drainage-services-department"] == 1
+    assert "hkma" not in bureaux
+    # The kind facet ignores the kind filter itself, so the other kinds stay choosable.
+    kinds = facet(response, "kind")
+    assert kinds == {
+        kind: Measure.objects.filter(kind=kind).count()
+        for kind in Measure.objects.values_list("kind", flat=True).distinct()
+    }
+
+
+def test_facet_counts_match_the_list_they_lead_to(client):
+    response = client.get(LIST, {"theme": "digital-government"})
+    for value, count in facet(response, "status").items():
+        combined = client.get(LIST, {"theme": "digital-government", "status": value})
+        assert combined.context["paginator"].count == count
+
+
+def test_amount_facet_counts(client):
+    response = client.get(LIST)
+    assert facet(response, "amount") == {
+        "under-100m": 1,
+        "100m-1b": 1,
+        "1b-plus": 2,
+        "none": 16,
+    }
+
+
+def test_active_filters_are_shown_and_removable_one_by_one(client):
+    response = client.get(
+        EN_LIST,
+        {"bureau": ["drainage-services-department", "labour-department"], "amount_min": "1億"},
+    )
+    chips = response.context["active_filters"]
+    assert len(chips) == 3
+    dsd = next(chip for chip in chips if chip["value"] == "Drainage Services Department")
+    assert "bureau=labour-department" in dsd["remove_url"]
+    assert "drainage-services-department" not in dsd["remove_url"]
+    assert "amount_min=1" in dsd["remove_url"]
+    page = response.content.decode()
+    assert "Remove filter" in page and "HK$100 million" in page
+
+
+def test_empty_state_helps(client):
+    response = client.get(EN_LIST, {"q": "no such words anywhere"})
+    assert response.context["paginator"].count == 0
+    assert "No measures match these filters" in response.content.decode()
+
+
+def test_pagination_keeps_the_filters(client):
+    make_measures(30)
+    response = client.get(LIST, {"bureau": "drainage-services-department"})
+    assert response.context["paginator"].count == 31
+    page = response.content.decode()
+    assert re.search(r'href="\?bureau=drainage-services-department&amp;page=2"', page)
+    second = client.get(LIST, {"bureau": "drainage-services-department", "page": 2})
+    assert len(slugs(second)) == 11
+    assert not set(slugs(second)) & set(slugs(response))
+
+
+def test_page_past_the_end_shows_the_last_page_with_a_message(client):
+    response = client.get(EN_LIST, {"page": 99})
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == 1
+    assert "There is no page 99" in response.content.decode()
+    assert client.get(EN_LIST, {"page": "abc"}).status_code == 200
+
+
+# --- Detail pages ---------------------------------------------------------------------------
+
+
+def test_measure_detail_shows_everything_in_chinese(client):
+    page = client.get("/measures/ai-subsidy-scheme/").content.decode()
+    assert "HK$30億" in page
+    assert "政府推出的30億元「人工智能資助計劃」" in page
+    assert "AI Subsidy Scheme" in page  # the other language's name
+    assert "37" in page  # Budget Speech paragraph
+    assert "/funding-schemes/ai-subsidy-scheme/" in page
+    assert 'lang="zh-Hant-HK"' in page
+
+
+def test_measure_detail_in_english(client):
+    response = client.get("/en/measures/ai-subsidy-scheme/")
+    page = response.content.decode()
+    assert '<html lang="en">' in page
+    assert "HK$3 billion" in page
+    assert "Budget Speech paragraph 37" in page
+    assert "30" in page and "research projects" in page  # the stated count
+    assert response.context["related"] is not None
+
+
+def test_record_page_lists_its_measures_roles_and_money(client):
+    page = client.get("/en/bureaux/hksar-government/").content.decode()
+    for measure in Measure.objects.filter(bureau_links__record__slug="hksar-government"):
+        assert f"/en/measures/{measure.slug}/" in page
+    assert "Leads" in page and "Funds" in page
+
+
+def test_renaming_shows_on_both_bodies(client):
+    assert (
+        "Upskill Hong Kong"
+        in client.get("/en/bureaux/employees-retraining-board/").content.decode()
+    )
+    assert (
+        "Employees Retraining Board"
+        in client.get("/en/bureaux/upskill-hong-kong/").content.decode()
+    )
+
+
+def test_department_index_lists_every_body_with_counts(client):
+    response = client.get("/en/bureaux/")
+    records = {record.slug: record for record in response.context["records"]}
+    assert records["drainage-services-department"].measure_count == 1
+    assert records["hksar-government"].total_amount_hkd == 3_150_000_000
+
+
+# --- Languages -------------------------------------------------------------------------------
+
+
+def test_chinese_is_the_default_and_english_is_under_en(client):
+    assert '<html lang="zh-Hant-HK">' in client.get(LIST).content.decode()
+    assert '<html lang="en">' in client.get(EN_LIST).content.decode()
+
+
+def test_language_switcher_keeps_page_and_filters(client):
+    response = client.get(LIST, {"bureau": "drainage-services-department"})
+    links = {link["code"]: link["url"] for link in response.context["language_links"]}
+    assert links["en"] == "/en/measures/?bureau=drainage-services-department"
+    back = client.get(links["en"])
+    links = {link["code"]: link["url"] for link in back.context["language_links"]}
+    assert links["zh-hant"] == "/measures/?bureau=drainage-services-department"
+
+
+def test_interface_text_is_translated(client):
+    chinese = client.get(LIST).content.decode()
+    english = client.get(EN_LIST).content.decode()
+    assert "篩選" in chinese and "Filter" not in chinese
+    assert "Filter" in english
+    assert "渠務署" in chinese and "Drainage Services Department" in english
+
+
+# --- Query counts -----------------------------------------------------------------------------
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/measures/?bureau=drainage-services-department&theme=flooding&status=announced",
+        "/en/measures/?sort=-amount",
+        "/measures/dsd-smart-flood-warning/",
+        "/bureaux/drainage-services-department/",
+        "/bureaux/",
+        "/",
+    ],
+)
+def test_query_count_does_not_grow_with_the_data(client, url, django_assert_max_num_queries):
+    before = queries_for(client, url)
+    make_measures(60, amount_hkd=5_000_000)
+    assert queries_for(client, url) == before
+    with django_assert_max_num_queries(40):
+        client.get(url)
