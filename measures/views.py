@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q, Sum
 from django.http import QueryDict
+from django.shortcuts import redirect
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
@@ -73,6 +74,20 @@ class MeasureListView(FilterView):
     paginate_by = MEASURES_PER_PAGE
     # Invalid filters are shown beside their fields and left out, rather than emptying the list.
     strict = False
+
+    def get(self, request, *args, **kwargs):
+        # A submitted filter form sends every field, most of them empty: drop those, so the
+        # address a reader bookmarks or shares says only what they chose.
+        query = request.GET.copy()
+        for parameter in list(query):
+            values = [value for value in query.getlist(parameter) if value != ""]
+            if values:
+                query.setlist(parameter, values)
+            else:
+                del query[parameter]
+        if query != request.GET:
+            return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+        return super().get(request, *args, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):
         """Like ListView's, but a page number past the end or not a number shows the nearest

@@ -482,3 +482,12 @@ def test_query_count_does_not_grow_with_the_data(client, url, django_assert_max_
     assert queries_for(client, url) == before
     with django_assert_max_num_queries(40):
         client.get(url)
+
+
+def test_empty_form_fields_are_dropped_from_the_address(client):
+    response = client.get(
+        LIST, {"q": "", "bureau": "labour-department", "amount_min": "", "sort": ""}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/measures/?bureau=labour-department"
+    assert client.get(LIST, {"q": ""})["Location"] == "/measures/"
