@@ -151,23 +151,31 @@ class MeasureFilter(django_filters.FilterSet):
         fields = []
         form = MeasureFilterForm
 
+    def valid_data(self):
+        """The cleaned value of every parameter given without error."""
+        if not self.is_bound:
+            return {}
+        self.form.is_valid()
+        return self.form.cleaned_data
+
+    def filtered(self, leave_out=()):
+        """The measures matching every valid parameter but those in ``leave_out``."""
+        queryset = self.queryset.all()
+        for name, value in self.valid_data().items():
+            if name not in leave_out:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
     @property
     def qs(self):
-        """The measures matching every valid parameter.
+        """The measures matching every valid parameter, sorted.
 
         An invalid parameter (shown with its message in ``form.errors``) is left out instead of
-        emptying the list; the JSON API answers 400 instead (see ``api.py``).
+        emptying the list; the JSON API answers 400 instead.
         """
         if not hasattr(self, "_qs"):
-            queryset = self.queryset.all()
-            cleaned_data = {}
-            if self.is_bound:
-                self.form.is_valid()
-                cleaned_data = self.form.cleaned_data
-            for name, value in cleaned_data.items():
-                if name not in self.form.errors:
-                    queryset = self.filters[name].filter(queryset, value)
-            if not cleaned_data.get("sort"):
+            queryset = self.filtered()
+            if not self.valid_data().get("sort"):
                 queryset = self.sort_by(queryset, "sort", "start")
             self._qs = queryset
         return self._qs
@@ -194,11 +202,8 @@ class MeasureFilter(django_filters.FilterSet):
         return queryset.order_by(primary, name_field, "pk")
 
     def without(self, parameter):
-        """The measures matching every current filter but ``parameter``."""
-        data = self.data.copy()
-        for name in (parameter, "sort", "page"):
-            data.pop(name, None)
-        return type(self)(data, queryset=self.queryset).qs.order_by()
+        """The measures matching every current filter but ``parameter``, unsorted (for facets)."""
+        return self.filtered(leave_out={parameter, "sort"}).order_by()
 
 
 def mentions(term):

@@ -1,13 +1,16 @@
 """The public pages. Query work lives in the models, the FilterSet and the facets module."""
 
+from django.db import DatabaseError, connection
 from django.db.models import Count, Q, Sum
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
+from .caching import cached_by_revision
 from .facets import facets
 from .filters import MeasureFilter
 from .models import (
@@ -21,6 +24,7 @@ from .money import format_amount
 MEASURES_PER_PAGE = 20
 
 
+@method_decorator(cached_by_revision, name="dispatch")
 class HomeView(TemplateView):
     template_name = "measures/home.html"
 
@@ -67,6 +71,7 @@ class HomeView(TemplateView):
         )
 
 
+@method_decorator(cached_by_revision, name="dispatch")
 class MeasureListView(FilterView):
     filterset_class = MeasureFilter
     queryset = Measure.objects.for_display()
@@ -164,6 +169,7 @@ def display_value(filterset, parameter, value):
     return value
 
 
+@method_decorator(cached_by_revision, name="dispatch")
 class MeasureDetailView(DetailView):
     queryset = Measure.objects.for_display()
     template_name = "measures/measure_detail.html"
@@ -172,6 +178,7 @@ class MeasureDetailView(DetailView):
         return super().get_context_data(**kwargs, related=self.object.related_measures()[:5])
 
 
+@method_decorator(cached_by_revision, name="dispatch")
 class ThemeListView(ListView):
     template_name = "measures/theme_list.html"
     context_object_name = "themes"
@@ -182,6 +189,7 @@ class ThemeListView(ListView):
         ).order_by("-measure_count", "name_en")
 
 
+@method_decorator(cached_by_revision, name="dispatch")
 class RecordListView(ListView):
     """Every record of one type, with its number of measures and the money they carry."""
 
@@ -199,6 +207,7 @@ class RecordListView(ListView):
         )
 
 
+@method_decorator(cached_by_revision, name="dispatch")
 class RecordDetailView(DetailView):
     """One record: what it is, and every measure it takes part in, with its role and money."""
 
@@ -224,3 +233,14 @@ class RecordDetailView(DetailView):
             total_amount=sum(m.amount_hkd for m in measures if m.amount_hkd is not None),
             filtered_list_query=query.urlencode(),
         )
+
+
+def healthz(request):
+    """200 when the database answers, 503 when it does not: for load balancers and uptime checks."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")

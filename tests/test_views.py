@@ -491,3 +491,20 @@ def test_empty_form_fields_are_dropped_from_the_address(client):
     assert response.status_code == 302
     assert response["Location"] == "/measures/?bureau=labour-department"
     assert client.get(LIST, {"q": ""})["Location"] == "/measures/"
+
+
+def test_health_check_answers_200_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok\n"
+
+
+def test_health_check_answers_503_when_the_database_does_not(client, monkeypatch):
+    from django.db import OperationalError
+    from django.db.backends.utils import CursorWrapper
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(CursorWrapper, "execute", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503
