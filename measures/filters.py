@@ -18,6 +18,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from .models import (
     LINK_MODELS,
@@ -70,9 +71,14 @@ SORT_CHOICES = [
 ]
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
+    """Records named by slug; the parameter may be repeated to match any of several."""
+
+
 def record_filter(record_type):
     model = LINKED_RECORD_MODELS[record_type]
-    return django_filters.ModelMultipleChoiceFilter(
+    return SlugsFilter(
         field_name=f"{record_type}_links__record__slug",
         to_field_name="slug",
         queryset=model.objects.all(),
@@ -112,7 +118,7 @@ class MeasureFilter(django_filters.FilterSet):
     training_course = record_filter("training_course")
     kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=MeasureKind.choices)
     status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=MeasureStatus.choices)
-    theme = django_filters.ModelMultipleChoiceFilter(
+    theme = SlugsFilter(
         label=_("Theme"),
         field_name="themes__slug",
         to_field_name="slug",

@@ -1,9 +1,10 @@
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from measures.models import Measure
 
-CURATED_FIXTURE = "budget2026"  # fixtures/budget2026.json, found through FIXTURE_DIRS
+CURATED_FIXTURE = settings.BASE_DIR / "fixtures" / "budget2026.json"
 
 
 class Command(BaseCommand):
@@ -24,7 +25,7 @@ class Command(BaseCommand):
                 "(use --force to reload the curated fixtures)."
             )
             return
-        call_command("loaddata", CURATED_FIXTURE, verbosity=options["verbosity"])
+        call_command("import_data", CURATED_FIXTURE, verbosity=options["verbosity"])
         # Raw fixture loads write no history; record each record's starting state, so the
         # first edit in the admin shows what it changed from.
         call_command("populate_history", auto=True, verbosity=0)

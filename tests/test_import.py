@@ -1,0 +1,110 @@
+"""Importing a file of records: all or nothing, with problems named by record and field."""
+
+import json
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+
+from measures.models import Measure, Theme
+
+from .conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.django_db
+
+CURATED = PROJECT_ROOT / "fixtures" / "budget2026.json"
+
+
+def curated_records():
+    return json.loads(CURATED.read_text(encoding="utf-8"))
+
+
+def find(records, model, slug):
+    return next(r for r in records if r["model"] == model and r["fields"].get("slug") == slug)
+
+
+def snapshot():
+    return {
+        model.__name__: sorted(map(str, model.objects.values_list()))
+        for model in apps.get_app_config("measures").get_models()
+        if not model.__name__.startswith("Historical") and model.__name__ != "DataRevision"
+    }
+
+
+def import_file(tmp_path, content):
+    path = tmp_path / "import.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+    call_command("import_data", str(path), verbosity=0)
+
+
+def test_the_curated_file_imports_cleanly_over_itself(tmp_path):
+    before = snapshot()
+    call_command("import_data", str(CURATED), verbosity=0)
+    assert snapshot() == before
+
+
+def test_a_valid_change_is_imported(tmp_path):
+    records = curated_records()
+    find(records, "measures.measure", "ai-subsidy-scheme")["fields"]["name_en"] = "Renamed"
+    import_file(tmp_path, records)
+    assert Measure.objects.get(slug="ai-subsidy-scheme").name_en == "Renamed"
+
+
+def edited_then_broken(records):
+    """An early valid edit (which must not survive) before the broken record."""
+    find(records, "measures.theme", "flooding")["fields"]["name_en"] = "Should not be saved"
+    return records
+
+
+def test_a_negative_amount_is_refused_naming_record_and_field(tmp_path):
+    records = edited_then_broken(curated_records())
+    find(records, "measures.measure", "ai-subsidy-scheme")["fields"]["amount_hkd"] = -5
+    before = snapshot()
+    with pytest.raises(CommandError) as error:
+        import_file(tmp_path, records)
+    message = str(error.value)
+    assert "nothing imported" in message
+    assert "measures.measure [ai-subsidy-scheme]" in message
+    assert "field amount_hkd" in message
+    assert snapshot() == before
+    assert Theme.objects.get(slug="flooding").name_en != "Should not be saved"
+
+
+def test_an_unknown_status_is_refused(tmp_path):
+    records = curated_records()
+    find(records, "measures.measure", "labour-ai-job-matching")["fields"]["status"] = "abandoned"
+    before = snapshot()
+    with pytest.raises(CommandError, match="labour-ai-job-matching.*field status"):
+        import_file(tmp_path, records)
+    assert snapshot() == before
+
+
+def test_a_link_to_an_unknown_body_is_refused(tmp_path):
+    records = edited_then_broken(curated_records())
+    link = next(r for r in records if r["model"] == "measures.measurebureau")
+    link["fields"]["record"] = ["no-such-department"]
+    before = snapshot()
+    with pytest.raises(CommandError) as error:
+        import_file(tmp_path, records)
+    assert "measures.measurebureau" in str(error.value)
+    assert "no-such-department" in str(error.value)
+    assert snapshot() == before
+
+
+def test_broken_json_is_refused(tmp_path):
+    before = snapshot()
+    with pytest.raises(CommandError, match="nothing imported"):
+        import_file(tmp_path, CURATED.read_text(encoding="utf-8")[:5000])
+    assert snapshot() == before
+
+
+def test_an_unknown_field_is_refused(tmp_path):
+    records = curated_records()
+    find(records, "measures.measure", "ai-subsidy-scheme")["fields"]["budget"] = 1
+    with pytest.raises(CommandError, match="budget"):
+        import_file(tmp_path, records)
+
+
+def test_a_missing_file_is_refused(tmp_path):
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_data", str(tmp_path / "nothing.json"))
