@@ -4,6 +4,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -244,3 +245,8 @@ def healthz(request):
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; send them to the hashed file."""
+    return redirect(static("favicon.svg"), permanent=True)
