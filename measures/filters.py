@@ -72,18 +72,33 @@ SORT_CHOICES = [
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
-class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
-    """Records named by slug; the parameter may be repeated to match any of several."""
+class LinkedSlugsFilter(django_filters.ModelMultipleChoiceFilter):
+    """Measures linked to any of the records named by slug (the parameter may repeat).
+
+    Filters with a semi-join on the link table (``pk IN (SELECT measure_id ...)``) rather than
+    a join, so no row is repeated and no DISTINCT over whole measures is needed.
+    """
+
+    def __init__(self, *args, link_model, link_field="record", **kwargs):
+        self.link_model = link_model
+        self.link_field = link_field
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        linked = self.link_model.objects.filter(**{f"{self.link_field}__in": value})
+        return queryset.filter(pk__in=linked.values("measure_id"))
 
 
 def record_filter(record_type):
     model = LINKED_RECORD_MODELS[record_type]
-    return SlugsFilter(
+    return LinkedSlugsFilter(
         field_name=f"{record_type}_links__record__slug",
-        to_field_name="slug",
+        link_model=LINK_MODELS[record_type],
         queryset=model.objects.all(),
         label=model._meta.verbose_name,
-        distinct=True,
     )
 
 
@@ -118,12 +133,12 @@ class MeasureFilter(django_filters.FilterSet):
     training_course = record_filter("training_course")
     kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=MeasureKind.choices)
     status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=MeasureStatus.choices)
-    theme = SlugsFilter(
+    theme = LinkedSlugsFilter(
         label=_("Theme"),
         field_name="themes__slug",
-        to_field_name="slug",
+        link_model=Measure.themes.through,
+        link_field="theme",
         queryset=Theme.objects.all(),
-        distinct=True,
     )
     start_year = django_filters.NumberFilter(
         label=_("Start year"),
