@@ -20,10 +20,11 @@ CACHED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Va
 
 
 def revision_etag(request, revision):
-    """A strong ETag for this URL, language and revision of the data."""
-    digest = hashlib.sha256(
-        f"{revision.number}|{get_language()}|{request.get_full_path()}".encode()
-    ).hexdigest()[:32]
+    """A strong ETag for this URL (host included: API answers hold absolute addresses),
+    language and revision of the data."""
+    address = request.build_absolute_uri()
+    digest = hashlib.sha256(f"{revision.number}|{get_language()}|{address}".encode()).hexdigest()
+    digest = digest[:32]
     return f'"{digest}"'
 
 

@@ -1,0 +1,367 @@
+"""Pictures of the data: money by theme, lead body, kind and type of amount; the timeline.
+
+Sums are computed in the database; this module only lays the bars out. The SVG is drawn by the
+templates from the coordinates worked out here, and each chart has a table of the same numbers.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from .caching import cached_by_revision
+from .models import (
+    AmountType,
+    Measure,
+    MeasureBureau,
+    MeasureKind,
+    Role,
+    Theme,
+    is_english,
+)
+from .money import format_amount
+
+CHART_WIDTH = 640
+VALUE_SPACE = 150  # room right of the longest bar for its amount
+ROW_HEIGHT = 52
+LABEL_BASELINE = 16
+BAR_TOP = 22
+BAR_HEIGHT = 20
+MINIMUM_BAR = 2  # a tiny amount still shows as a sliver
+
+
+@dataclass
+class Bar:
+    """One group of measures: its label, money, how many measures, and where its bar goes."""
+
+    key: str  # the slug or choice value of the group; empty for "none stated"
+    label: str
+    total_hkd: int
+    measure_count: int
+    list_url: str = ""
+    width: float = 0
+    label_y: float = 0
+    bar_y: float = 0
+    value_x: float = 0
+    value_y: float = 0
+    amount_text: str = ""
+
+
+@dataclass
+class BarChart:
+    """A horizontal bar chart: bars with money only, largest first, laid out for the SVG."""
+
+    slug: str
+    title: str
+    bars: list[Bar]
+    notes: list[str] = field(default_factory=list)
+    height: int = 0
+    width: int = CHART_WIDTH
+    bar_height: int = BAR_HEIGHT
+
+    def __post_init__(self):
+        self.bars = [bar for bar in self.bars if bar.total_hkd]
+        self.bars.sort(key=lambda bar: (-bar.total_hkd, bar.label))
+        largest = max((bar.total_hkd for bar in self.bars), default=0)
+        language = get_language()
+        for position, bar in enumerate(self.bars):
+            top = position * ROW_HEIGHT
+            bar.width = max(
+                MINIMUM_BAR, round(bar.total_hkd / largest * (CHART_WIDTH - VALUE_SPACE), 1)
+            )
+            bar.label_y = top + LABEL_BASELINE
+            bar.bar_y = top + BAR_TOP
+            bar.value_x = bar.width + 6
+            bar.value_y = bar.bar_y + BAR_HEIGHT - 5
+            bar.amount_text = format_amount(bar.total_hkd, language)
+        self.height = max(len(self.bars), 1) * ROW_HEIGHT
+
+    @property
+    def total_hkd(self):
+        return sum(bar.total_hkd for bar in self.bars)
+
+
+def list_url(**parameters):
+    query = QueryDict(mutable=True)
+    query.update(parameters)
+    return f"{reverse('measures:measure-list')}?{query.urlencode()}"
+
+
+def localized_name(row, prefix):
+    """The name of a ``values()`` row in the page's language, the other one if it is empty."""
+    zh, en = row[f"{prefix}name_zh"], row[f"{prefix}name_en"]
+    return (en or zh) if is_english() else (zh or en)
+
+
+def money_by_theme():
+    themes = (
+        Theme.objects.filter(measures__amount_hkd__isnull=False)
+        .values("slug", "name_zh", "name_en")
+        .annotate(total=Sum("measures__amount_hkd"), measures_with_amount=Count("measures"))
+    )
+    bars = [
+        Bar(
+            key=theme["slug"],
+            label=localized_name(theme, ""),
+            total_hkd=theme["total"],
+            measure_count=theme["measures_with_amount"],
+            list_url=list_url(theme=theme["slug"]),
+        )
+        for theme in themes
+    ]
+    no_theme = Measure.objects.with_amount().filter(themes__isnull=True)
+    bars += unassigned_bar(no_theme, _("No theme stated"))
+    return BarChart(
+        "theme",
+        _("Money by theme"),
+        bars,
+        notes=[
+            _(
+                "A measure that serves several themes counts in full under each of them, so "
+                "these bars add up to more than the money stated."
+            )
+        ],
+    )
+
+
+def lead_links():
+    """The links naming each measure's lead body: those that lead it, else those that fund it."""
+    led = MeasureBureau.objects.filter(measure=OuterRef("measure"), role=Role.LEADS)
+    return MeasureBureau.objects.alias(measure_is_led=Exists(led)).filter(
+        Q(role=Role.LEADS) | Q(role=Role.FUNDS, measure_is_led=False)
+    )
+
+
+def money_by_lead_body():
+    bodies = (
+        lead_links()
+        .filter(measure__amount_hkd__isnull=False)
+        .values("record__slug", "record__name_zh", "record__name_en")
+        .annotate(total=Sum("measure__amount_hkd"), measures_with_amount=Count("measure"))
+    )
+    bars = [
+        Bar(
+            key=body["record__slug"],
+            label=localized_name(body, "record__"),
+            total_hkd=body["total"],
+            measure_count=body["measures_with_amount"],
+            list_url=list_url(bureau=body["record__slug"]),
+        )
+        for body in bodies
+    ]
+    without_lead = Measure.objects.with_amount().exclude(pk__in=lead_links().values("measure"))
+    bars += unassigned_bar(without_lead, _("No lead body stated"))
+    return BarChart(
+        "lead-body",
+        _("Money by lead body"),
+        bars,
+        notes=[
+            _(
+                "A measure’s lead body is the bureau, department or body the source says leads "
+                "it; where none is said to lead it, the body that funds it. Measures naming "
+                "neither are counted under “No lead body stated”. A measure with two lead "
+                "bodies counts under each."
+            )
+        ],
+    )
+
+
+def unassigned_bar(measures, label):
+    totals = measures.aggregate(total=Sum("amount_hkd"), count=Count("pk"))
+    if not totals["total"]:
+        return []
+    return [Bar(key="", label=label, total_hkd=totals["total"], measure_count=totals["count"])]
+
+
+def money_by_choice(field_name, choices, title, notes=(), filterable=False):
+    """Money by the value of a choice field; ``filterable`` when the list has that filter."""
+    rows = (
+        Measure.objects.with_amount()
+        .order_by()
+        .values(field_name)
+        .annotate(total=Sum("amount_hkd"), measures_with_amount=Count("pk"))
+    )
+    labels = dict(choices)
+    bars = [
+        Bar(
+            key=row[field_name],
+            label=str(labels.get(row[field_name], row[field_name])),
+            total_hkd=row["total"],
+            measure_count=row["measures_with_amount"],
+            list_url=list_url(**{field_name: row[field_name]}) if filterable else "",
+        )
+        for row in rows
+    ]
+    return BarChart(field_name.replace("_", "-"), title, bars, notes=list(notes))
+
+
+def funding_charts():
+    return [
+        money_by_theme(),
+        money_by_lead_body(),
+        money_by_choice(
+            "kind", MeasureKind.choices, _("Money by kind of measure"), filterable=True
+        ),
+        money_by_choice(
+            "amount_type",
+            AmountType.choices,
+            _("Money by what the amount is"),
+            notes=[
+                _(
+                    "New money, earmarked money and the size of schemes that already exist are "
+                    "different things; the totals on this page add them up as stated."
+                )
+            ],
+        ),
+    ]
+
+
+@method_decorator(cached_by_revision, name="dispatch")
+class FundingView(TemplateView):
+    """Where the money goes, as bar charts with a table of the same numbers beside each."""
+
+    template_name = "measures/funding.html"
+
+    def get_context_data(self, **kwargs):
+        totals = Measure.objects.aggregate(
+            measure_count=Count("pk"),
+            total_hkd=Sum("amount_hkd"),
+            with_amount=Count("amount_hkd"),
+        )
+        totals["without_amount"] = totals["measure_count"] - totals["with_amount"]
+        return super().get_context_data(**kwargs, charts=funding_charts(), totals=totals)
+
+
+# The timeline ------------------------------------------------------------------------------------
+
+TIMELINE_WIDTH = 900
+TIMELINE_ROW_HEIGHT = 46
+TIMELINE_AXIS_HEIGHT = 28
+TIMELINE_BAR_HEIGHT = 14
+
+
+@dataclass
+class Period:
+    """Measures stated to start in the same period."""
+
+    starts_on: datetime.date | None
+    ends_on: datetime.date | None
+    measures: list = field(default_factory=list)
+    x: float = 0
+    width: float = 0
+    y: float = 0
+    label_x: float = 0
+    label_y: float = 0
+    label_anchor: str = "start"
+
+    @property
+    def timings(self):
+        """The period as the sources state it, in the page's language, each wording once."""
+        return list(dict.fromkeys(measure.timing for measure in self.measures if measure.timing))
+
+    @property
+    def label(self):
+        return " / ".join(self.timings)
+
+    @property
+    def is_open_ended(self):
+        return self.starts_on is not None and self.ends_on is None
+
+
+@dataclass
+class YearTick:
+    """A year line of the timeline's axis."""
+
+    label: str
+    x: float
+
+
+@dataclass
+class Timeline:
+    """Periods laid out on a year axis, with the groups that have no dates."""
+
+    periods: list[Period]
+    undated: list[Period]
+    untimed: list
+    ticks: list[YearTick] = field(default_factory=list)
+    width: int = TIMELINE_WIDTH
+    height: int = 0
+    axis_y: int = 0
+    bar_height: int = TIMELINE_BAR_HEIGHT
+
+    @property
+    def groups(self):
+        """Every group for the list: dated periods, then undated, then "no timing stated"."""
+        untimed = [Period(None, None, self.untimed)] if self.untimed else []
+        return [*self.periods, *self.undated, *untimed]
+
+    def __post_init__(self):
+        if not self.periods:
+            return
+        first_year = min(period.starts_on.year for period in self.periods)
+        last_year = max((period.ends_on or period.starts_on).year for period in self.periods) + 1
+        start = datetime.date(first_year, 1, 1)
+        span = (datetime.date(last_year + 1, 1, 1) - start).days
+
+        def x_of(date):
+            return round((date - start).days / span * TIMELINE_WIDTH, 1)
+
+        self.ticks = [
+            YearTick(str(year), x_of(datetime.date(year, 1, 1)))
+            for year in range(first_year, last_year + 1)
+        ]
+        for position, period in enumerate(self.periods):
+            top = TIMELINE_AXIS_HEIGHT + position * TIMELINE_ROW_HEIGHT
+            period.x = x_of(period.starts_on)
+            # ends_on is the last day of the period: its bar reaches the start of the next day.
+            end = (
+                period.ends_on + datetime.timedelta(days=1)
+                if period.ends_on
+                else datetime.date(last_year + 1, 1, 1)
+            )
+            period.width = max(MINIMUM_BAR, round(x_of(end) - period.x, 1))
+            period.label_y = top + 16
+            # A period starting in the right half is labelled leftwards from its end.
+            if period.x > TIMELINE_WIDTH / 2:
+                period.label_x, period.label_anchor = period.x + period.width, "end"
+            else:
+                period.label_x = period.x
+            period.y = top + 22
+        self.height = TIMELINE_AXIS_HEIGHT + len(self.periods) * TIMELINE_ROW_HEIGHT
+        self.axis_y = TIMELINE_AXIS_HEIGHT - 8
+
+
+def measure_timeline():
+    """Measures grouped by stated start period, earliest first; then undated, then untimed."""
+    name_field = "name_en" if is_english() else "name_zh"
+    measures = Measure.objects.order_by("starts_on", "ends_on", name_field, "pk")
+    dated, undated, untimed = {}, {}, []
+    for measure in measures:
+        if measure.starts_on:
+            key = (measure.starts_on, measure.ends_on)
+            dated.setdefault(key, Period(*key)).measures.append(measure)
+        elif measure.timing_zh or measure.timing_en:
+            undated.setdefault(measure.timing, Period(None, None)).measures.append(measure)
+        else:
+            untimed.append(measure)
+    periods = sorted(
+        dated.values(),
+        key=lambda period: (period.starts_on, period.ends_on or datetime.date.max),
+    )
+    return Timeline(periods=periods, undated=list(undated.values()), untimed=untimed)
+
+
+@method_decorator(cached_by_revision, name="dispatch")
+class TimelineView(TemplateView):
+    """When the measures start, grouped by the period the sources state."""
+
+    template_name = "measures/timeline.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, timeline=measure_timeline())

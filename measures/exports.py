@@ -1,0 +1,461 @@
+"""Downloads: the filtered list as CSV or JSON, and the whole knowledge base.
+
+Every file is streamed row by row (``StreamingHttpResponse``), so a large result never sits in
+memory. CSV files start with a byte-order mark: without it, Excel on Windows reads UTF-8 as the
+local code page and garbles the Chinese.
+"""
+
+import csv
+import datetime
+import json
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.utils import timezone, translation
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from .caching import cached_by_revision
+from .filters import MeasureFilter
+from .models import (
+    LINK_MODELS,
+    LINKED_RECORD_MODELS,
+    Article,
+    Citation,
+    DataRevision,
+    Measure,
+    MeasureCount,
+    Role,
+    Theme,
+)
+from .serializers import MeasureSerializer
+
+CHUNK_SIZE = 500
+BYTE_ORDER_MARK = "\ufeff"
+FILE_PREFIX = "budget2026-ai-measures"
+LIST_SEPARATOR = "; "
+
+
+class Echo:
+    """A file-like object whose ``write`` hands back what it is given, for ``csv.writer``."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(header, rows):
+    writer = csv.writer(Echo())
+    yield BYTE_ORDER_MARK
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def download_name(suffix):
+    edited = timezone.localdate(DataRevision.current().changed_at)
+    return f"{FILE_PREFIX}{suffix}-{edited:%Y%m%d}"
+
+
+def csv_response(name, header, rows):
+    response = StreamingHttpResponse(
+        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{download_name(name)}.csv"'
+    return response
+
+
+def role_labels(language):
+    with translation.override(language):
+        return {role.value: str(role.label) for role in Role}
+
+
+def cell(value):
+    """A value as CSV text: dates in ISO format and Hong Kong time, nothing as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+# One row per measure -----------------------------------------------------------------------------
+
+
+class MeasureRows:
+    """The measure CSV: both languages' columns, linked records joined as "name (role)"."""
+
+    def __init__(self, request):
+        self.request = request
+        self.roles = {"zh": role_labels("zh-hant"), "en": role_labels("en")}
+
+    @property
+    def header(self):
+        header = [
+            "slug",
+            "name_zh",
+            "name_en",
+            "summary_zh",
+            "summary_en",
+            "kind",
+            "status",
+            "amount_hkd",
+            "amount_type",
+            "timing_zh",
+            "timing_en",
+            "starts_on",
+            "ends_on",
+            "themes_zh",
+            "themes_en",
+        ]
+        for record_type in LINKED_RECORD_MODELS:
+            header += [f"{record_type}_zh", f"{record_type}_en"]
+        return [
+            *header,
+            "source_article",
+            "source_paragraph",
+            "source_quote",
+            "source_speech_paragraph",
+            "url",
+        ]
+
+    def row(self, measure):
+        themes = list(measure.themes.all())
+        citations = list(measure.citations.all())
+        row = [
+            measure.slug,
+            measure.name_zh,
+            measure.name_en,
+            measure.summary_zh,
+            measure.summary_en,
+            measure.kind,
+            measure.status,
+            cell(measure.amount_hkd),
+            measure.amount_type,
+            measure.timing_zh,
+            measure.timing_en,
+            cell(measure.starts_on),
+            cell(measure.ends_on),
+            LIST_SEPARATOR.join(theme.name_zh for theme in themes),
+            LIST_SEPARATOR.join(theme.name_en for theme in themes),
+        ]
+        for record_type in LINKED_RECORD_MODELS:
+            links = list(getattr(measure, f"{record_type}_links").all())
+            row += [
+                LIST_SEPARATOR.join(
+                    f"{link.record.name_zh}（{self.roles['zh'][link.role]}）" for link in links
+                ),
+                LIST_SEPARATOR.join(
+                    f"{link.record.name_en} ({self.roles['en'][link.role]})" for link in links
+                ),
+            ]
+        return [
+            *row,
+            LIST_SEPARATOR.join(citation.article.slug for citation in citations),
+            LIST_SEPARATOR.join(str(citation.paragraph) for citation in citations),
+            LIST_SEPARATOR.join(citation.quote_zh for citation in citations),
+            LIST_SEPARATOR.join(cell(citation.speech_paragraph) for citation in citations),
+            self.request.build_absolute_uri(measure.get_absolute_url()),
+        ]
+
+    def rows(self, measures):
+        for measure in measures.iterator(chunk_size=CHUNK_SIZE):
+            yield self.row(measure)
+
+
+def filtered_measures(request):
+    """The filterset of the request's query over ``for_display()`` measures."""
+    return MeasureFilter(request.GET, queryset=Measure.objects.for_display())
+
+
+def filter_errors_text(filterset):
+    return "\n".join(f"{name}: {' '.join(messages)}" for name, messages in filterset.errors.items())
+
+
+@cached_by_revision
+def measure_csv(request):
+    """The measures matching the list's filters, one row each; 400 naming any bad filter."""
+    filterset = filtered_measures(request)
+    if not filterset.is_valid():
+        return HttpResponse(
+            filter_errors_text(filterset), status=400, content_type="text/plain; charset=utf-8"
+        )
+    rows = MeasureRows(request)
+    return csv_response("", rows.header, rows.rows(filterset.qs))
+
+
+def json_page_chunks(request, measures):
+    """``{"count", "next", "previous", "results"}`` as the API has it, all in one page."""
+    header = {"count": measures.count(), "next": None, "previous": None}
+    yield json.dumps(header)[:-1] + ', "results": ['
+    context = {"request": request}
+    for position, measure in enumerate(measures.iterator(chunk_size=CHUNK_SIZE)):
+        data = MeasureSerializer(measure, context=context).data
+        yield ("," if position else "") + "\n" + json.dumps(data, ensure_ascii=False)
+    yield "\n]}\n"
+
+
+@cached_by_revision
+def measure_json(request):
+    """The measures matching the list's filters, as the API shows them but in one file."""
+    filterset = filtered_measures(request)
+    if not filterset.is_valid():
+        return JsonResponse(
+            {name: list(messages) for name, messages in filterset.errors.items()},
+            status=400,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    response = StreamingHttpResponse(
+        json_page_chunks(request, filterset.qs), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{download_name("")}.json"'
+    return response
+
+
+# Records as rows ---------------------------------------------------------------------------------
+
+
+def natural_reference(related):
+    if related is None:
+        return ""
+    return "/".join(str(part) for part in related.natural_key())
+
+
+def model_columns(model):
+    """Every stored field but the database id; references by natural key (a slug)."""
+    return [field for field in model._meta.concrete_fields if not field.primary_key]
+
+
+def model_rows(model, queryset, extra=()):
+    """``(header, rows)`` for ``queryset``: one column per field, then ``extra`` columns.
+
+    ``extra`` holds ``(name, function of the object)`` pairs.
+    """
+    columns = model_columns(model)
+    header = [field.name for field in columns] + [name for name, _value in extra]
+
+    def rows():
+        for obj in queryset.iterator(chunk_size=CHUNK_SIZE):
+            values = [
+                natural_reference(getattr(obj, field.name))
+                if field.is_relation
+                else cell(getattr(obj, field.attname))
+                for field in columns
+            ]
+            yield values + [value(obj) for _name, value in extra]
+
+    return header, rows()
+
+
+def related_fields(model):
+    return [field.name for field in model_columns(model) if field.is_relation]
+
+
+# The whole knowledge base ------------------------------------------------------------------------
+
+
+def knowledge_base_models():
+    """Every model of the knowledge base, each after the models it refers to."""
+    app_config = apps.get_app_config("measures")
+    models = [
+        model
+        for model in app_config.get_models()
+        if model is not DataRevision and not model.__name__.startswith("Historical")
+    ]
+    return serializers.sort_dependencies([(app_config, models)])
+
+
+def plain_many_to_many(model):
+    """The many-to-many fields a fixture lists (those with a link model of their own do not)."""
+    return [
+        field.name
+        for field in model._meta.local_many_to_many
+        if field.remote_field.through._meta.auto_created
+    ]
+
+
+def fixture_chunks():
+    """The knowledge base as a ``loaddata`` fixture, keyed by natural keys, object by object."""
+    yield "["
+    first = True
+    for model in knowledge_base_models():
+        objects = (
+            model._default_manager.select_related(*related_fields(model))
+            .prefetch_related(*plain_many_to_many(model))
+            .order_by("pk")
+        )
+        for obj in objects.iterator(chunk_size=CHUNK_SIZE):
+            (data,) = serializers.serialize(
+                "python", [obj], use_natural_foreign_keys=True, use_natural_primary_keys=True
+            )
+            text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+            yield ("" if first else ",") + "\n" + text
+            first = False
+    yield "\n]\n"
+
+
+@cached_by_revision
+def full_json(request):
+    response = StreamingHttpResponse(fixture_chunks(), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{download_name("-full")}.json"'
+    return response
+
+
+# One CSV file per kind of record -----------------------------------------------------------------
+
+
+def record_measures(record):
+    return LIST_SEPARATOR.join(f"{link.measure.slug} ({link.role})" for link in record.links.all())
+
+
+def record_table(model):
+    links = (
+        LINK_MODELS[model.record_type]
+        .objects.select_related("measure")
+        .order_by("measure__slug", "role")
+    )
+    queryset = (
+        model.objects.select_related(*related_fields(model))
+        .prefetch_related(Prefetch("links", links))
+        .order_by("slug")
+    )
+    return model_rows(model, queryset, extra=[("measures", record_measures)])
+
+
+def links_table():
+    header = ["measure", "record_type", "record", "role", "note_zh", "note_en"]
+
+    def rows():
+        for record_type, link_model in LINK_MODELS.items():
+            links = link_model.objects.select_related("measure", "record").order_by(
+                "measure__slug", "record__slug", "role"
+            )
+            for link in links.iterator(chunk_size=CHUNK_SIZE):
+                yield [
+                    link.measure.slug,
+                    record_type,
+                    link.record.slug,
+                    link.role,
+                    link.note_zh,
+                    link.note_en,
+                ]
+
+    return header, rows()
+
+
+def plain_table(model, order):
+    queryset = model._default_manager.select_related(*related_fields(model)).order_by(*order)
+    return model_rows(model, queryset)
+
+
+def theme_table():
+    queryset = Theme.objects.prefetch_related(
+        Prefetch("measures", Measure.objects.order_by("slug").only("slug"))
+    ).order_by("slug")
+    return model_rows(
+        Theme,
+        queryset,
+        extra=[
+            (
+                "measures",
+                lambda theme: LIST_SEPARATOR.join(measure.slug for measure in theme.measures.all()),
+            )
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Table:
+    """One CSV file of the data page."""
+
+    name: str  # the file name and URL segment
+    label: str
+    count: object  # () -> number of rows
+    contents: object  # (request) -> (header, rows)
+
+
+def measure_table(request):
+    rows = MeasureRows(request)
+    return rows.header, rows.rows(Measure.objects.for_display().order_by("slug"))
+
+
+TABLES = {
+    table.name: table
+    for table in [
+        Table("measures", _("Measures"), Measure.objects.count, measure_table),
+        *(
+            Table(
+                model.url_segment,
+                model._meta.verbose_name_plural,
+                model.objects.count,
+                lambda request, model=model: record_table(model),
+            )
+            for model in LINKED_RECORD_MODELS.values()
+        ),
+        Table(
+            "links",
+            _("Links between measures and records, with roles"),
+            lambda: sum(link_model.objects.count() for link_model in LINK_MODELS.values()),
+            lambda request: links_table(),
+        ),
+        Table(
+            "themes",
+            _("Themes"),
+            Theme.objects.count,
+            lambda request: theme_table(),
+        ),
+        Table(
+            "citations",
+            _("Citations: the sentences each measure was curated from"),
+            Citation.objects.count,
+            lambda request: plain_table(Citation, ["measure__slug", "article__slug", "paragraph"]),
+        ),
+        Table(
+            "counts",
+            _("Numbers stated about measures"),
+            MeasureCount.objects.count,
+            lambda request: plain_table(MeasureCount, ["measure__slug", "unit_en"]),
+        ),
+        Table(
+            "articles",
+            _("Source articles"),
+            Article.objects.count,
+            lambda request: plain_table(Article, ["slug"]),
+        ),
+    ]
+}
+
+
+@cached_by_revision
+def table_csv(request, table):
+    if table not in TABLES:
+        raise Http404(f"No table {table!r}")
+    header, rows = TABLES[table].contents(request)
+    return csv_response(f"-{table}", header, rows)
+
+
+@method_decorator(cached_by_revision, name="dispatch")
+class DataView(TemplateView):
+    """Every download on one page, with the date of the last edit."""
+
+    template_name = "measures/data.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            **kwargs,
+            revision=DataRevision.current(),
+            tables=[
+                {"name": table.name, "label": table.label, "count": table.count()}
+                for table in TABLES.values()
+            ],
+            measure_count=Measure.objects.count(),
+            full_json_name=f"{download_name('-full')}.json",
+        )

@@ -1,0 +1,424 @@
+"""How measures and the records they link to look in the JSON API and the JSON export.
+
+Every record carries both languages' text (``name_zh`` and ``name_en`` ...), whatever the
+language of the URL; only the ``url`` and ``api_url`` addresses follow the language prefix.
+Each field's ``help_text`` is what the ``/api/`` documentation page shows for it.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import (
+    Bureau,
+    Citation,
+    Committee,
+    FundingScheme,
+    Institute,
+    Measure,
+    MeasureCount,
+    Theme,
+    TrainingCourse,
+)
+from .money import format_amount
+
+
+def absolute_url(context, path):
+    """``path`` as a full address when the serializer has the request, else as it is."""
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def api_detail_path(record_type, slug):
+    return reverse(f"measures:api-{record_type}-detail", args=[slug])
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class AddressField(serializers.Field):
+    """The full address of a page or an API endpoint of the object, read-only."""
+
+    def __init__(self, path_of, **kwargs):
+        self.path_of = path_of
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return absolute_url(self.context, self.path_of(value))
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    """A theme, as listed in a measure."""
+
+    slug = serializers.SlugField(help_text=_("The theme’s identifier, for the theme parameter"))
+    name_zh = serializers.CharField(help_text=_("Name in Chinese"))
+    name_en = serializers.CharField(help_text=_("Name in English"))
+    url = AddressField(
+        lambda theme: theme.get_absolute_url(), help_text=_("The list of its measures")
+    )
+
+    class Meta:
+        model = Theme
+        fields = ["slug", "name_zh", "name_en", "url"]
+
+
+class ThemeListSerializer(ThemeSerializer):
+    """A theme in the list of themes, with how many measures serve it."""
+
+    measure_count = serializers.IntegerField(help_text=_("How many measures serve it"))
+
+    class Meta(ThemeSerializer.Meta):
+        fields = [*ThemeSerializer.Meta.fields, "measure_count"]
+
+
+class LinkSerializer(serializers.Serializer):
+    """One record a measure links to, with the role it plays in the measure."""
+
+    type = serializers.CharField(
+        source="record_type",
+        help_text=_("committee, institute, funding_scheme, bureau or training_course"),
+    )
+    slug = serializers.CharField(source="record.slug", help_text=_("The record’s identifier"))
+    name_zh = serializers.CharField(source="record.name_zh", help_text=_("Name in Chinese"))
+    name_en = serializers.CharField(source="record.name_en", help_text=_("Name in English"))
+    role = serializers.CharField(
+        help_text=_(
+            "subject, chairs, leads, funds, delivers, partners, provides_training, "
+            "coordinates or benefits"
+        )
+    )
+    note_zh = serializers.CharField(help_text=_("What the source says of this role, in Chinese"))
+    note_en = serializers.CharField(help_text=_("The same in English"))
+    url = AddressField(
+        lambda link: link.record.get_absolute_url(), help_text=_("The record’s page")
+    )
+    api_url = AddressField(
+        lambda link: api_detail_path(link.record_type, link.record.slug),
+        help_text=_("The record in the API"),
+    )
+
+
+class ArticleSerializer(serializers.Serializer):
+    """The published article a citation quotes."""
+
+    slug = serializers.CharField(help_text=_("The article’s identifier"))
+    publisher_zh = serializers.CharField(help_text=_("Publisher in Chinese"))
+    publisher_en = serializers.CharField(help_text=_("Publisher in English"))
+    headline_zh = serializers.CharField(help_text=_("Headline in Chinese"))
+    headline_en = serializers.CharField(help_text=_("Headline in English (our translation)"))
+    published_at = serializers.DateTimeField(help_text=_("When it was published"))
+    url = serializers.CharField(help_text=_("Its address, or empty when not known"))
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    """Where a measure was stated: the article, the paragraph and the sentences quoted."""
+
+    article = ArticleSerializer(help_text=_("The article the measure was curated from"))
+    paragraph = serializers.IntegerField(
+        help_text=_("The article’s body paragraph, counted from 1")
+    )
+    quote = serializers.CharField(
+        source="quote_zh", help_text=_("The sentences quoted verbatim, in Chinese")
+    )
+    speech_paragraph = serializers.IntegerField(
+        allow_null=True, help_text=_("The Budget Speech paragraph, or null when not known")
+    )
+
+    class Meta:
+        model = Citation
+        fields = ["article", "paragraph", "quote", "speech_paragraph"]
+
+
+class StatedCountSerializer(serializers.ModelSerializer):
+    """A number the source states about a measure: 16 laboratories, about 30 projects ..."""
+
+    value = serializers.IntegerField(help_text=_("The number"))
+    is_approximate = serializers.BooleanField(help_text=_("True when the source says “about”"))
+    unit_zh = serializers.CharField(help_text=_("What is counted, in Chinese"))
+    unit_en = serializers.CharField(help_text=_("What is counted, in English"))
+
+    class Meta:
+        model = MeasureCount
+        fields = ["value", "is_approximate", "unit_zh", "unit_en"]
+
+
+class TimingSerializer(serializers.Serializer):
+    """When a measure happens: as stated in each language, and as dates."""
+
+    zh = serializers.CharField(source="timing_zh", help_text=_("As stated, in Chinese"))
+    en = serializers.CharField(source="timing_en", help_text=_("As stated, in English"))
+    starts_on = serializers.DateField(
+        allow_null=True, help_text=_("First day of the stated start period, or null")
+    )
+    ends_on = serializers.DateField(
+        allow_null=True, help_text=_("Last day of the stated period, or null")
+    )
+
+
+class AmountTextSerializer(serializers.Serializer):
+    """A measure's amount as a reader of each language writes it."""
+
+    zh = serializers.SerializerMethodField(help_text=_("e.g. HK$30億, or null"))
+    en = serializers.SerializerMethodField(help_text=_("e.g. HK$3 billion, or null"))
+
+    def get_zh(self, measure) -> str | None:
+        return self.written(measure, "zh-hant")
+
+    def get_en(self, measure) -> str | None:
+        return self.written(measure, "en")
+
+    @staticmethod
+    def written(measure, language):
+        if measure.amount_hkd is None:
+            return None
+        return format_amount(measure.amount_hkd, language)
+
+
+class MeasureSerializer(serializers.ModelSerializer):
+    """One measure with everything it links to and where it was stated.
+
+    Reads the prefetched relations of ``Measure.objects.for_display()``.
+    """
+
+    slug = serializers.SlugField(help_text=_("The measure’s identifier"))
+    url = AddressField(
+        lambda measure: measure.get_absolute_url(), help_text=_("The measure’s page")
+    )
+    api_url = AddressField(
+        lambda measure: api_detail_path("measure", measure.slug),
+        help_text=_("The measure in the API"),
+    )
+    name_zh = serializers.CharField(help_text=_("Name in Chinese"))
+    name_en = serializers.CharField(help_text=_("Name in English"))
+    summary_zh = serializers.CharField(help_text=_("Summary in Chinese"))
+    summary_en = serializers.CharField(help_text=_("Summary in English"))
+    kind = serializers.CharField(help_text=_("What kind of measure it is (see the kind parameter)"))
+    status = serializers.CharField(help_text=_("Where it stands (see the status parameter)"))
+    amount_hkd = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("The amount in whole Hong Kong dollars, or null when the source states none"),
+    )
+    amount_type = serializers.SerializerMethodField(
+        help_text=_("new_allocation, earmark or scheme_size; null when there is no amount")
+    )
+    amount_text = AmountTextSerializer(
+        source="*", help_text=_("The amount written for readers of each language")
+    )
+    timing = TimingSerializer(source="*", help_text=_("When it happens"))
+    themes = ThemeSerializer(many=True, help_text=_("The themes and sectors it serves"))
+    links = LinkSerializer(
+        many=True, help_text=_("Every record it involves, by record type then English name")
+    )
+    stated_counts = StatedCountSerializer(
+        source="counts", many=True, help_text=_("Numbers the source states about it")
+    )
+    source = SourceSerializer(
+        source="citations",
+        many=True,
+        help_text=_("Where it was stated: usually one citation, possibly more"),
+    )
+    updated_at = serializers.DateTimeField(help_text=_("When it was last edited"))
+
+    class Meta:
+        model = Measure
+        fields = [
+            "slug",
+            "url",
+            "api_url",
+            "name_zh",
+            "name_en",
+            "summary_zh",
+            "summary_en",
+            "kind",
+            "status",
+            "amount_hkd",
+            "amount_type",
+            "amount_text",
+            "timing",
+            "themes",
+            "links",
+            "stated_counts",
+            "source",
+            "updated_at",
+        ]
+
+    def get_amount_type(self, measure) -> str | None:
+        return measure.amount_type or None
+
+
+class RecordMeasureListSerializer(serializers.ListSerializer):
+    """Turns a record's links into its measures: each measure once, with every role it has."""
+
+    def to_representation(self, links):
+        roles_by_measure = {}
+        for link in links.all():
+            roles_by_measure.setdefault(link.measure, []).append(link.role)
+        for measure, roles in roles_by_measure.items():
+            measure.roles = roles
+        return super().to_representation(list(roles_by_measure))
+
+
+class RecordMeasureSerializer(serializers.Serializer):
+    """A measure a record takes part in, with every role the record plays in it."""
+
+    slug = serializers.CharField(help_text=_("The measure’s identifier"))
+    name_zh = serializers.CharField(help_text=_("Name in Chinese"))
+    name_en = serializers.CharField(help_text=_("Name in English"))
+    amount_hkd = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("The amount in whole Hong Kong dollars, or null when the source states none"),
+    )
+    roles = serializers.ListField(
+        child=serializers.CharField(), help_text=_("The roles the record plays in it")
+    )
+    url = AddressField(
+        lambda measure: measure.get_absolute_url(), help_text=_("The measure’s page")
+    )
+    api_url = AddressField(
+        lambda measure: api_detail_path("measure", measure.slug),
+        help_text=_("The measure in the API"),
+    )
+
+    class Meta:
+        list_serializer_class = RecordMeasureListSerializer
+
+
+class LinkedRecordSerializer(serializers.ModelSerializer):
+    """What the five kinds of linked record show: names, description and their measures.
+
+    Expects ``with_measure_totals()`` annotations and ``links`` prefetched with their measures,
+    in the order the measures should be listed.
+    """
+
+    type = serializers.CharField(
+        source="record_type",
+        help_text=_("committee, institute, funding_scheme, bureau or training_course"),
+    )
+    slug = serializers.SlugField(help_text=_("The record’s identifier, for the filter of its type"))
+    url = AddressField(lambda record: record.get_absolute_url(), help_text=_("The record’s page"))
+    api_url = AddressField(
+        lambda record: api_detail_path(record.record_type, record.slug),
+        help_text=_("The record in the API"),
+    )
+    name_zh = serializers.CharField(help_text=_("Name in Chinese"))
+    name_en = serializers.CharField(help_text=_("Name in English"))
+    short_name_en = serializers.CharField(help_text=_("English abbreviation, or empty"))
+    description_zh = serializers.CharField(help_text=_("Description in Chinese"))
+    description_en = serializers.CharField(help_text=_("Description in English"))
+    measure_count = serializers.IntegerField(help_text=_("How many measures it takes part in"))
+    total_amount_hkd = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("The money of those measures, each counted once; null when none states any"),
+    )
+    measures = RecordMeasureSerializer(
+        source="links", many=True, help_text=_("The measures it takes part in, with its roles")
+    )
+    updated_at = serializers.DateTimeField(help_text=_("When it was last edited"))
+
+    common_fields = [
+        "type",
+        "slug",
+        "url",
+        "api_url",
+        "name_zh",
+        "name_en",
+        "short_name_en",
+        "description_zh",
+        "description_en",
+    ]
+    totals_fields = ["measure_count", "total_amount_hkd", "measures", "updated_at"]
+
+
+class SlugReferenceField(serializers.SlugRelatedField):
+    """Another record, given by its slug (null when there is none)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", read_only=True, allow_null=True, **kwargs)
+
+
+class CommitteeSerializer(LinkedRecordSerializer):
+    """A committee, with who chairs it."""
+
+    chair_zh = serializers.CharField(help_text=_("Who chairs it, in Chinese, or empty"))
+    chair_en = serializers.CharField(help_text=_("Who chairs it, in English, or empty"))
+
+    class Meta:
+        model = Committee
+        fields = [
+            *LinkedRecordSerializer.common_fields,
+            "chair_zh",
+            "chair_en",
+            *LinkedRecordSerializer.totals_fields,
+        ]
+
+
+class InstituteSerializer(LinkedRecordSerializer):
+    """A research institute or education institution."""
+
+    class Meta:
+        model = Institute
+        fields = [*LinkedRecordSerializer.common_fields, *LinkedRecordSerializer.totals_fields]
+
+
+class FundingSchemeSerializer(LinkedRecordSerializer):
+    """A fund or funding scheme."""
+
+    class Meta:
+        model = FundingScheme
+        fields = [*LinkedRecordSerializer.common_fields, *LinkedRecordSerializer.totals_fields]
+
+
+class BureauSerializer(LinkedRecordSerializer):
+    """A bureau, department or other body, with what it was renamed to."""
+
+    kind = serializers.CharField(
+        help_text=_("bureau, department, office, public_body or post (an office holder)")
+    )
+    successor = SlugReferenceField(
+        help_text=_("The slug of the body it was renamed to or succeeded by, or null")
+    )
+    succession_note_zh = serializers.CharField(help_text=_("Succession note in Chinese"))
+    succession_note_en = serializers.CharField(help_text=_("Succession note in English"))
+
+    class Meta:
+        model = Bureau
+        fields = [
+            *LinkedRecordSerializer.common_fields,
+            "kind",
+            "successor",
+            "succession_note_zh",
+            "succession_note_en",
+            *LinkedRecordSerializer.totals_fields,
+        ]
+
+
+class TrainingCourseSerializer(LinkedRecordSerializer):
+    """A course or programme, with who runs it and for whom."""
+
+    provider = SlugReferenceField(
+        help_text=_("The slug of the bureau or body that runs it, or null")
+    )
+    audience_zh = serializers.CharField(help_text=_("Who it is for, in Chinese, or empty"))
+    audience_en = serializers.CharField(help_text=_("Who it is for, in English, or empty"))
+
+    class Meta:
+        model = TrainingCourse
+        fields = [
+            *LinkedRecordSerializer.common_fields,
+            "provider",
+            "audience_zh",
+            "audience_en",
+            *LinkedRecordSerializer.totals_fields,
+        ]
+
+
+RECORD_SERIALIZERS = {
+    serializer.Meta.model.record_type: serializer
+    for serializer in (
+        CommitteeSerializer,
+        InstituteSerializer,
+        FundingSchemeSerializer,
+        BureauSerializer,
+        TrainingCourseSerializer,
+    )
+}

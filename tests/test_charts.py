@@ -1,0 +1,180 @@
+"""The funding charts add up what the database holds; the timeline places every measure once."""
+
+import re
+from collections import defaultdict
+
+import pytest
+from django.utils import translation
+
+from measures.charts import funding_charts, measure_timeline
+from measures.models import Measure, MeasureBureau, Role, Theme
+
+from .factories import make_measures
+
+pytestmark = pytest.mark.django_db
+
+
+def measures_with_amounts():
+    return Measure.objects.with_amount().prefetch_related("themes", "bureau_links__record")
+
+
+def expected_by_theme():
+    totals = defaultdict(int)
+    for measure in measures_with_amounts():
+        for theme in measure.themes.all() or [None]:
+            totals[theme.slug if theme else ""] += measure.amount_hkd
+    return dict(totals)
+
+
+def expected_by_lead_body():
+    totals = defaultdict(int)
+    for measure in measures_with_amounts():
+        links = measure.bureau_links.all()
+        leads = [link.record.slug for link in links if link.role == Role.LEADS]
+        funders = [link.record.slug for link in links if link.role == Role.FUNDS]
+        for body in leads or funders or [""]:
+            totals[body] += measure.amount_hkd
+    return dict(totals)
+
+
+def expected_by_field(field_name):
+    totals = defaultdict(int)
+    for measure in measures_with_amounts():
+        totals[getattr(measure, field_name)] += measure.amount_hkd
+    return dict(totals)
+
+
+def chart_totals():
+    return {
+        chart.slug: {bar.key: bar.total_hkd for bar in chart.bars} for chart in funding_charts()
+    }
+
+
+def expected_totals():
+    return {
+        "theme": expected_by_theme(),
+        "lead-body": expected_by_lead_body(),
+        "kind": expected_by_field("kind"),
+        "amount-type": expected_by_field("amount_type"),
+    }
+
+
+def test_the_charts_numbers_equal_sums_from_the_database():
+    assert chart_totals() == expected_totals()
+
+
+def test_the_charts_follow_new_data_including_groups_with_nothing_stated():
+    two_themes = make_measures(1, amount_hkd=700_000_000)[0]
+    two_themes.themes.add(Theme.objects.get(slug="education"))
+    no_theme_no_body = make_measures(1, amount_hkd=5_000_000, kind="research")[0]
+    no_theme_no_body.themes.clear()
+    no_theme_no_body.bureau_links.all().delete()
+    funded = make_measures(1, amount_hkd=9_000_000)[0]
+    link = funded.bureau_links.get()
+    link.role = Role.FUNDS
+    link.save()
+    make_measures(3)  # no amount: in no chart
+
+    totals = chart_totals()
+    assert totals == expected_totals()
+    assert totals["theme"][""] == 5_000_000
+    assert totals["lead-body"][""] >= 5_000_000
+    assert totals["lead-body"][link.record.slug] >= 700_000_000 + 9_000_000
+
+
+def test_the_kind_bars_add_up_to_all_the_money():
+    kinds = next(chart for chart in funding_charts() if chart.slug == "kind")
+    assert kinds.total_hkd == sum(m.amount_hkd for m in Measure.objects.with_amount())
+
+
+def test_bars_are_largest_first_and_scaled_to_the_largest():
+    for chart in funding_charts():
+        totals = [bar.total_hkd for bar in chart.bars]
+        assert totals == sorted(totals, reverse=True)
+        assert all(bar.total_hkd > 0 for bar in chart.bars)
+        widest = max(bar.width for bar in chart.bars)
+        for bar in chart.bars:
+            assert bar.width == pytest.approx(
+                max(2, widest * bar.total_hkd / chart.bars[0].total_hkd), abs=0.11
+            )
+
+
+def test_a_lead_body_that_only_partners_is_not_a_lead():
+    measure = Measure.objects.get(slug="hkma-cyberport-ai-sandbox")
+    measure.amount_hkd, measure.amount_type = 40_000_000, "new_allocation"
+    measure.save()
+    totals = chart_totals()["lead-body"]
+    assert totals["hkma"] == 40_000_000
+    assert "cyberport" not in totals
+    assert MeasureBureau.objects.filter(measure=measure, role=Role.PARTNERS).exists()
+
+
+@pytest.mark.parametrize("prefix", ["/", "/en/"])
+def test_the_funding_page_has_an_accessible_svg_and_table_per_chart(client, prefix):
+    response = client.get(f"{prefix}funding/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    charts = response.context["charts"]
+    assert page.count('role="img"') == len(charts) == 4
+    for chart in charts:
+        assert f'aria-labelledby="chart-{chart.slug}-title chart-{chart.slug}-desc"' in page
+        assert f'<title id="chart-{chart.slug}-title">' in page
+        for bar in chart.bars:
+            assert page.count(f">{bar.amount_text}<") >= 2  # in the bar and in the table
+            assert f"{bar.total_hkd:,}" in page
+    assert 'style="' not in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+
+
+def test_the_funding_page_says_how_many_measures_state_no_amount(client):
+    page = client.get("/en/funding/").content.decode()
+    without = Measure.objects.without_amount().count()
+    assert f"{without} measures state no amount" in page
+    assert "counts in full under each of them" in page
+
+
+def test_the_funding_page_is_in_both_languages(client):
+    chinese = client.get("/funding/").content.decode()
+    english = client.get("/en/funding/").content.decode()
+    assert "HK$30億" in chinese and "HK$3 billion" in english
+    assert "生物醫學" in chinese and "Biomedicine" in english
+
+
+def test_the_timeline_places_every_measure_once_in_date_order():
+    with translation.override("en"):
+        timeline = measure_timeline()
+    placed = [m.slug for group in timeline.groups for m in group.measures]
+    assert sorted(placed) == sorted(Measure.objects.values_list("slug", flat=True))
+    starts = [period.starts_on for period in timeline.periods]
+    assert starts == sorted(starts)
+    assert all(m.starts_on is None and not m.timing_en for m in timeline.untimed)
+    assert timeline.groups[-1].measures == timeline.untimed
+
+
+def test_the_timeline_groups_by_stated_period(client):
+    response = client.get("/en/timeline/")
+    page = response.content.decode()
+    labels = [period.label for period in response.context["timeline"].periods]
+    assert labels == [
+        "three academic years from 2025/26 (2025/26 to 2027/28)",
+        "within the year (2026)",
+        "second half of 2026",
+        "from the 2027/28 academic year",
+    ]
+    assert page.index("second half of 2026") < page.index("from the 2027/28 academic year")
+    assert page.index("from the 2027/28 academic year") < page.index("No timing stated")
+    for measure in Measure.objects.all():
+        assert f'href="{measure.get_absolute_url()}"' in page
+
+
+def test_the_timeline_is_in_chinese_at_the_root(client):
+    page = client.get("/timeline/").content.decode()
+    assert "下半年" in page
+    assert 'href="/measures/hk-ai-rnd-institute/"' in page
+    assert 'style="' not in page
+
+
+def test_pages_are_linked_from_the_footer(client):
+    page = client.get("/en/").content.decode()
+    for address in ("/en/funding/", "/en/timeline/", "/en/data/", "/en/api/"):
+        assert f'href="{address}"' in page

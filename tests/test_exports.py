@@ -1,0 +1,277 @@
+"""Downloads: the filtered CSV and JSON, the CSV per table, and the full JSON fixture."""
+
+import codecs
+import csv
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.http import StreamingHttpResponse
+
+from measures.exports import TABLES, knowledge_base_models
+from measures.models import (
+    LINK_MODELS,
+    LINKED_RECORD_MODELS,
+    Article,
+    Measure,
+    Theme,
+)
+
+from .factories import make_measures
+
+pytestmark = pytest.mark.django_db
+
+MEASURE_HEADER = [
+    "slug",
+    "name_zh",
+    "name_en",
+    "summary_zh",
+    "summary_en",
+    "kind",
+    "status",
+    "amount_hkd",
+    "amount_type",
+    "timing_zh",
+    "timing_en",
+    "starts_on",
+    "ends_on",
+    "themes_zh",
+    "themes_en",
+    "committee_zh",
+    "committee_en",
+    "institute_zh",
+    "institute_en",
+    "funding_scheme_zh",
+    "funding_scheme_en",
+    "bureau_zh",
+    "bureau_en",
+    "training_course_zh",
+    "training_course_en",
+    "source_article",
+    "source_paragraph",
+    "source_quote",
+    "source_speech_paragraph",
+    "url",
+]
+
+
+def content(response):
+    assert isinstance(response, StreamingHttpResponse)
+    return b"".join(response.streaming_content)
+
+
+def csv_rows(response):
+    raw = content(response)
+    assert raw.startswith(codecs.BOM_UTF8)
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def html_slugs(client, query):
+    response = client.get(f"/measures/?{query}")
+    return [measure.slug for measure in response.context["paginator"].object_list]
+
+
+def test_the_csv_starts_with_a_byte_order_mark_and_has_the_header(client):
+    response = client.get("/measures.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="budget2026-ai-')
+    assert response["Content-Disposition"].endswith('.csv"')
+    rows = csv_rows(response)
+    assert rows[0] == MEASURE_HEADER
+    assert len(rows) == 1 + Measure.objects.count()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "kind=education",
+        "theme=education&sort=-amount",
+        "bureau=hksar-government",
+        "amount=none",
+        "q=AI&sort=name",
+        "amount_min=5,000萬",
+        "q=no-such-words-anywhere",
+    ],
+)
+def test_the_csv_holds_the_filtered_list_in_its_order(client, query):
+    rows = csv_rows(client.get(f"/measures.csv?{query}"))
+    assert rows[0] == MEASURE_HEADER
+    assert [row[0] for row in rows[1:]] == html_slugs(client, query)
+
+
+def test_the_csv_round_trips_chinese_text(client):
+    rows = csv_rows(client.get("/measures.csv"))
+    records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    for measure in Measure.objects.prefetch_related("themes", "citations"):
+        record = next(r for r in records if r["slug"] == measure.slug)
+        assert record["name_zh"] == measure.name_zh
+        assert record["summary_zh"] == measure.summary_zh
+        assert record["timing_zh"] == measure.timing_zh
+        assert record["source_quote"] == "; ".join(c.quote_zh for c in measure.citations.all())
+        assert record["themes_zh"] == "; ".join(t.name_zh for t in measure.themes.all())
+        assert record["amount_hkd"] == (
+            "" if measure.amount_hkd is None else str(measure.amount_hkd)
+        )
+
+
+def test_the_csv_joins_linked_records_readably_in_both_languages(client):
+    rows = csv_rows(client.get("/en/measures.csv?funding_scheme=quality-education-fund"))
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["slug"] == "qef-digital-education"
+    assert record["funding_scheme_en"] == "Quality Education Fund (Funds)"
+    assert record["funding_scheme_zh"].startswith("優質教育基金（")
+    assert record["url"] == "http://testserver/en/measures/qef-digital-education/"
+
+
+def test_a_bad_filter_gives_a_plain_400_naming_it(client):
+    response = client.get("/measures.csv?amount_min=lots&kind=magic")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    text = response.content.decode()
+    assert "amount_min:" in text and "kind:" in text
+
+
+def test_the_csv_streams_many_measures(client, django_assert_max_num_queries):
+    make_measures(60)
+    with django_assert_max_num_queries(15):
+        rows = csv_rows(client.get("/measures.csv"))
+    assert len(rows) == 1 + Measure.objects.count()
+
+
+def test_the_csv_has_an_etag(client):
+    first = client.get("/measures.csv?kind=education")
+    assert first["ETag"]
+    repeat = client.get("/measures.csv?kind=education", headers={"if-none-match": first["ETag"]})
+    assert repeat.status_code == 304
+
+
+def test_the_json_export_holds_what_the_api_holds(client):
+    response = client.get("/en/measures.json?theme=education")
+    assert response["Content-Disposition"].endswith('.json"')
+    exported = json.loads(content(response))
+    api = client.get("/en/api/measures/?theme=education&page_size=500").json()
+    assert exported == api
+
+
+def test_the_json_export_answers_400_for_a_bad_filter(client):
+    response = client.get("/measures.json?start_year=soon")
+    assert response.status_code == 400
+    assert set(response.json()) == {"start_year"}
+
+
+# The list page offers the downloads ----------------------------------------------------------
+
+
+def test_the_list_offers_the_filtered_downloads(client):
+    page = client.get("/en/measures/?kind=education&sort=-amount").content.decode()
+    assert "Download these 6 measures" in page
+    assert 'href="/en/measures.csv?kind=education&amp;sort=-amount"' in page
+    assert 'href="/en/measures.json?kind=education&amp;sort=-amount"' in page
+    assert 'href="/en/api/measures/?kind=education&amp;sort=-amount"' in page
+
+
+def test_the_downloads_leave_out_the_page_number(client):
+    make_measures(25)
+    page = client.get("/en/measures/?page=2").content.decode()
+    assert 'href="/en/measures.csv"' in page
+
+
+def test_with_a_bad_filter_the_list_asks_to_correct_it_before_downloading(client):
+    page = client.get("/en/measures/?amount_min=lots").content.decode()
+    assert "Correct or remove the filters marked above" in page
+    assert "measures.csv?" not in page
+
+
+# The data page -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", ["/", "/en/"])
+def test_the_data_page_lists_every_download_and_the_last_edit(client, prefix):
+    response = client.get(f"{prefix}data/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for name in TABLES:
+        assert f'href="{prefix}data/{name}.csv"' in page
+    assert f'href="{prefix}data/budget2026-ai-measures.json"' in page
+    assert "<time datetime=" in page
+    assert 'style="' not in page
+
+
+@pytest.mark.parametrize("name", list(TABLES))
+def test_every_table_downloads_with_one_row_per_record(client, name):
+    response = client.get(f"/data/{name}.csv")
+    assert response.status_code == 200
+    rows = csv_rows(response)
+    assert len(rows) == 1 + TABLES[name].count()
+    assert all(len(row) == len(rows[0]) for row in rows)
+
+
+def test_the_tables_cover_every_record_type():
+    assert {"measures", "themes", "links", "citations", "articles"} <= set(TABLES)
+    assert {model.url_segment for model in LINKED_RECORD_MODELS.values()} <= set(TABLES)
+
+
+def test_the_links_table_has_every_link(client):
+    rows = csv_rows(client.get("/data/links.csv"))
+    assert rows[0][:4] == ["measure", "record_type", "record", "role"]
+    expected = {
+        (link.measure.slug, record_type, link.record.slug, link.role)
+        for record_type, link_model in LINK_MODELS.items()
+        for link in link_model.objects.select_related("measure", "record")
+    }
+    assert {tuple(row[:4]) for row in rows[1:]} == expected
+
+
+def test_references_in_table_csvs_are_slugs(client):
+    rows = csv_rows(client.get("/data/citations.csv"))
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert Measure.objects.filter(slug=record["measure"]).exists()
+    assert Article.objects.filter(slug=record["article"]).exists()
+
+
+def test_an_unknown_table_is_404(client):
+    assert client.get("/data/no-such-table.csv").status_code == 404
+
+
+# The full JSON download --------------------------------------------------------------------
+
+
+def test_the_full_download_is_a_fixture_of_every_model_but_history(
+    client, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(len(knowledge_base_models()) + 5):
+        data = json.loads(content(client.get("/data/budget2026-ai-measures.json")))
+    models = {item["model"] for item in data}
+    assert "measures.datarevision" not in models
+    assert not any(".historical" in model for model in models)
+    assert {f"measures.{model._meta.model_name}" for model in knowledge_base_models()} == models
+    assert all("pk" not in item for item in data), "natural keys, not database ids"
+
+
+def delete_the_knowledge_base():
+    Measure.objects.all().delete()  # with its links, citations and counts
+    for model in [*LINKED_RECORD_MODELS.values(), Article, Theme]:
+        model.objects.all().delete()
+
+
+def test_the_full_download_loads_into_an_empty_database_and_reproduces_everything(client, tmp_path):
+    make_measures(2, amount_hkd=123_000_000)
+    bureau_model = LINKED_RECORD_MODELS["bureau"]
+    # A body succeeded by one saved after it: the fixture refers forward to a later object.
+    first, *_others, last = bureau_model.objects.order_by("pk")
+    first.successor = last
+    first.save()
+    before = json.loads(content(client.get("/data/budget2026-ai-measures.json")))
+
+    delete_the_knowledge_base()
+    assert not any(model.objects.exists() for model in knowledge_base_models())
+    fixture = tmp_path / "knowledge-base.json"
+    fixture.write_text(json.dumps(before, ensure_ascii=False), encoding="utf-8")
+    call_command("loaddata", str(fixture), verbosity=0)
+
+    after = json.loads(content(client.get("/data/budget2026-ai-measures.json")))
+    assert len(after) == len(before)
+    assert after == before
+    assert bureau_model.objects.get(slug=first.slug).successor.slug == last.slug
