@@ -6,9 +6,10 @@ so a reader sees what choosing an option would give. A fixed number of queries p
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Case, Count, Max, When
 from django.db.models.functions import ExtractYear
 from django.http import QueryDict
+from django.urls import reverse
 
 from .filters import AMOUNT_BANDS, RECORD_FILTERS, MeasureFilter
 from .models import (
@@ -21,6 +22,9 @@ from .models import (
 )
 
 FACETS = [*RECORD_FILTERS, "theme", "kind", "status", "start_year", "amount"]
+# Record and theme facets list this many options (the most frequent), so a list of thousands
+# of bodies stays usable; the record-type index pages list them all.
+OPTION_LIMIT = 15
 SINGLE_VALUE_FACETS = {"start_year", "amount"}
 
 
@@ -38,24 +42,32 @@ class Facet:
     parameter: str
     label: str
     options: list[FacetOption] = field(default_factory=list)
+    # Where to see every option when only the most frequent are listed.
+    all_options_url: str = ""
 
 
-def facet_rows(facet, measures):
-    """``[(value, count, name_zh, name_en)]`` for one facet over the ``measures`` queryset."""
-    if facet in LINK_MODELS:
+def facet_rows(facet, measures, selected=()):
+    """``[(value, count, name_zh, name_en)]`` for one facet over the ``measures`` queryset.
+
+    Record and theme facets give their ``OPTION_LIMIT`` most frequent options, after any
+    ``selected`` ones.
+    """
+    if facet in LINK_MODELS or facet == "theme":
+        if facet == "theme":
+            links, target = Measure.themes.through.objects, "theme"
+        else:
+            links, target = LINK_MODELS[facet].objects, "record"
         return (
-            LINK_MODELS[facet]
-            .objects.filter(measure__in=measures)
-            .values_list("record__slug", "record__name_zh", "record__name_en")
-            .annotate(n=Count("measure", distinct=True))
-            .values_list("record__slug", "n", "record__name_zh", "record__name_en")
-        )
-    if facet == "theme":
-        return (
-            Measure.themes.through.objects.filter(measure__in=measures)
-            .values_list("theme__slug", "theme__name_zh", "theme__name_en")
-            .annotate(n=Count("measure", distinct=True))
-            .values_list("theme__slug", "n", "theme__name_zh", "theme__name_en")
+            links.filter(measure__in=measures.values("pk"))
+            .values(f"{target}__slug", f"{target}__name_zh", f"{target}__name_en")
+            .annotate(
+                n=Count("measure", distinct=True),
+                is_selected=Max(Case(When(**{f"{target}__slug__in": selected}, then=1), default=0)),
+            )
+            .order_by("-is_selected", "-n", f"{target}__name_en")
+            .values_list(f"{target}__slug", "n", f"{target}__name_zh", f"{target}__name_en")[
+                : OPTION_LIMIT + len(selected)
+            ]
         )
     if facet in ("kind", "status"):
         labels = dict((MeasureKind if facet == "kind" else MeasureStatus).choices)
@@ -84,6 +96,12 @@ def facet_label(facet):
     return MeasureFilter.base_filters[facet].label
 
 
+def all_options_url(parameter):
+    if parameter == "theme":
+        return reverse("measures:theme-list")
+    return LINKED_RECORD_MODELS[parameter].get_list_url()
+
+
 def toggled(query, parameter, value):
     """The query string with ``value`` of ``parameter`` switched on or off (page reset)."""
     query = query.copy()
@@ -105,10 +123,10 @@ def facets(filterset):
     english = is_english()
     result = []
     for parameter in FACETS:
-        measures = Measure.objects.filter(pk__in=filterset.without(parameter).values("pk"))
         selected = set(query.getlist(parameter))
         options = []
-        for value, count, name_zh, name_en in facet_rows(parameter, measures):
+        rows = list(facet_rows(parameter, filterset.without(parameter), sorted(selected)))
+        for value, count, name_zh, name_en in rows:
             if not count and value not in selected:
                 continue
             label = (name_en or name_zh) if english else (name_zh or name_en)
@@ -121,7 +139,8 @@ def facets(filterset):
                     url=toggled(query, parameter, value),
                 )
             )
-        if parameter in LINK_MODELS or parameter == "theme":
-            options.sort(key=lambda option: (not option.selected, -option.count, option.label))
-        result.append(Facet(parameter, facet_label(parameter), options))
+        facet = Facet(parameter, facet_label(parameter), options)
+        if len(rows) >= OPTION_LIMIT + len(selected):
+            facet.all_options_url = all_options_url(parameter)
+        result.append(facet)
     return result

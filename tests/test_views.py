@@ -508,3 +508,25 @@ def test_health_check_answers_503_when_the_database_does_not(client, monkeypatch
     monkeypatch.setattr(CursorWrapper, "execute", refuse)
     response = client.get("/healthz")
     assert response.status_code == 503
+
+
+def test_a_long_facet_lists_the_most_frequent_options_and_links_to_all(client):
+    from measures.facets import OPTION_LIMIT
+    from measures.models import Bureau
+
+    for number in range(OPTION_LIMIT + 3):
+        body = Bureau.objects.create(
+            slug=f"extra-body-{number}",
+            name_zh=f"機構{number}",
+            name_en=f"Body {number}",
+            kind="office",
+        )
+        make_measures(1, bureau=body)
+    response = client.get(EN_LIST, {"bureau": "extra-body-17"})
+    bureaux = next(f for f in response.context["facets"] if f.parameter == "bureau")
+    assert len(bureaux.options) == OPTION_LIMIT + 1
+    assert bureaux.options[0].value == "extra-body-17" and bureaux.options[0].selected
+    counts = [option.count for option in bureaux.options[1:]]
+    assert counts == sorted(counts, reverse=True)
+    assert bureaux.all_options_url == "/en/bureaux/"
+    assert 'href="/en/bureaux/"' in response.content.decode()
