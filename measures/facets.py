@@ -25,6 +25,7 @@ FACETS = [*RECORD_FILTERS, "theme", "kind", "status", "start_year", "amount"]
 # Record and theme facets list this many options (the most frequent), so a list of thousands
 # of bodies stays usable; the record-type index pages list them all.
 OPTION_LIMIT = 15
+LIMITED_FACETS = {*RECORD_FILTERS, "theme"}
 SINGLE_VALUE_FACETS = {"start_year", "amount"}
 
 
@@ -52,7 +53,7 @@ def facet_rows(facet, measures, selected=()):
     Record and theme facets give their ``OPTION_LIMIT`` most frequent options, after any
     ``selected`` ones.
     """
-    if facet in LINK_MODELS or facet == "theme":
+    if facet in LIMITED_FACETS:
         if facet == "theme":
             links, target = Measure.themes.through.objects, "theme"
         else:
@@ -140,7 +141,7 @@ def facets(filterset):
                 )
             )
         facet = Facet(parameter, facet_label(parameter), options)
-        if len(rows) >= OPTION_LIMIT + len(selected):
+        if parameter in LIMITED_FACETS and len(rows) >= OPTION_LIMIT + len(selected):
             facet.all_options_url = all_options_url(parameter)
         result.append(facet)
     return result

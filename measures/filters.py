@@ -131,8 +131,13 @@ class MeasureFilter(django_filters.FilterSet):
     funding_scheme = record_filter("funding_scheme")
     bureau = record_filter("bureau")
     training_course = record_filter("training_course")
-    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=MeasureKind.choices)
-    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=MeasureStatus.choices)
+    # distinct=False: these compare columns of the measure itself, so no row can repeat.
+    kind = django_filters.MultipleChoiceFilter(
+        label=_("Kind"), choices=MeasureKind.choices, distinct=False
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=MeasureStatus.choices, distinct=False
+    )
     theme = LinkedSlugsFilter(
         label=_("Theme"),
         field_name="themes__slug",

@@ -403,4 +403,8 @@ class AmountField(forms.CharField):
         try:
             return parse_amount(text)
         except ValueError as error:
-            raise ValidationError(str(error), code="invalid_amount") from error
+            # The message quotes what was typed, which may hold "%": pass it as a parameter so
+            # nothing downstream treats it as a format string.
+            raise ValidationError(
+                "%(error)s", code="invalid_amount", params={"error": str(error)}
+            ) from error

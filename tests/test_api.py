@@ -390,3 +390,10 @@ def test_the_docs_example_is_what_the_api_answers(client):
 
 def test_the_footer_links_to_the_api_docs(client):
     assert 'href="/en/api/"' in client.get("/en/").content.decode()
+
+
+@pytest.mark.parametrize("typed", ["5%", "%s", "%(x)s", "100%d"])
+def test_an_amount_with_a_percent_sign_is_a_400_not_a_500(client, typed):
+    response = client.get("/api/measures/", {"amount_min": typed})
+    assert response.status_code == 400
+    assert "amount_min" in response.json()

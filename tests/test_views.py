@@ -530,3 +530,19 @@ def test_a_long_facet_lists_the_most_frequent_options_and_links_to_all(client):
     assert counts == sorted(counts, reverse=True)
     assert bureaux.all_options_url == "/en/bureaux/"
     assert 'href="/en/bureaux/"' in response.content.decode()
+
+
+def test_a_facet_with_many_start_years_lists_them_all(client):
+    import datetime
+
+    from measures.facets import OPTION_LIMIT
+
+    for year in range(2000, 2000 + OPTION_LIMIT + 2):
+        measure = make_measures(1)[0]
+        measure.starts_on = datetime.date(year, 1, 1)
+        measure.save()
+    response = client.get(EN_LIST)
+    assert response.status_code == 200
+    years = next(f for f in response.context["facets"] if f.parameter == "start_year")
+    assert len(years.options) >= OPTION_LIMIT + 2
+    assert not years.all_options_url
