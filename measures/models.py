@@ -10,7 +10,7 @@ of the page being rendered.
 """
 
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, F, Func, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -94,6 +94,21 @@ class LinkedRecordQuerySet(models.QuerySet):
                     "total"
                 )
             ),
+        )
+
+    def most_linked(self, limit):
+        """The ``limit`` records linked to most measures, with their totals, most first."""
+        link_model = self.model.links.rel.related_model
+        top_ids = (
+            link_model.objects.values("record")
+            .annotate(n=Count("measure", distinct=True))
+            .order_by("-n", "record")
+            .values_list("record", flat=True)[:limit]
+        )
+        return (
+            self.filter(pk__in=list(top_ids))
+            .with_measure_totals()
+            .order_by("-measure_count", "name_en")
         )
 
 
@@ -478,36 +493,37 @@ class Measure(BilingualMixin, models.Model):
     def timing(self):
         return self.localized("timing")
 
-    def related_measures(self):
-        """Other measures sharing a linked record or a theme, those sharing most first."""
-        shared = Q(pk__in=[])
-        score = []
-        theme_ids = [theme.pk for theme in self.themes.all()]
-        if theme_ids:
-            shared |= Q(
-                pk__in=Measure.themes.through.objects.filter(theme__in=theme_ids).values("measure")
-            )
-            score.append(Count("themes", filter=Q(themes__in=theme_ids), distinct=True))
+    def related_measures(self, limit=5):
+        """Other measures sharing linked records or themes with this one, most shared first.
+
+        Counts matches in the link tables alone (one grouped query over their measure ids),
+        then fetches the ``limit`` best; uses the prefetched links of ``for_display()``.
+        """
+        matches, params = [], []
+        sources = [(Measure.themes.through, "theme_id", [t.pk for t in self.themes.all()])]
         for record_type, link_model in LINK_MODELS.items():
-            record_ids = [link.record_id for link in getattr(self, f"{record_type}_links").all()]
-            if record_ids:
-                shared |= Q(
-                    pk__in=link_model.objects.filter(record__in=record_ids).values("measure")
+            links = getattr(self, f"{record_type}_links").all()
+            sources.append((link_model, "record_id", [link.record_id for link in links]))
+        for model, column, ids in sources:
+            if ids:
+                placeholders = ", ".join(["%s"] * len(ids))
+                matches.append(
+                    f"SELECT measure_id FROM {model._meta.db_table} "
+                    f"WHERE {column} IN ({placeholders})"
                 )
-                relation = f"{record_type}_links"
-                score.append(
-                    Count(
-                        relation, filter=Q(**{f"{relation}__record__in": record_ids}), distinct=True
-                    )
-                )
-        if not score:
-            return Measure.objects.none()
-        return (
-            Measure.objects.filter(shared)
-            .exclude(pk=self.pk)
-            .alias(shared_count=sum(score[1:], score[0]))
-            .order_by("-shared_count", "starts_on", "name_en")
+                params += ids
+        if not matches:
+            return []
+        sql = (
+            f"SELECT measure_id FROM ({' UNION ALL '.join(matches)}) AS matches "
+            "WHERE measure_id <> %s GROUP BY measure_id "
+            "ORDER BY COUNT(*) DESC, measure_id LIMIT %s"
         )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, self.pk, limit])
+            ranked = [row[0] for row in cursor.fetchall()]
+        by_id = Measure.objects.in_bulk(ranked)
+        return [by_id[pk] for pk in ranked if pk in by_id]
 
     def links(self):
         """Every linked record with its role, ordered by record type then name.

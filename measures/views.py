@@ -1,5 +1,6 @@
 """The public pages. Query work lives in the models, the FilterSet and the facets module."""
 
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse, QueryDict
@@ -61,9 +62,7 @@ class HomeView(TemplateView):
             **kwargs,
             totals=totals,
             record_types=record_types,
-            bodies=bureau_model.objects.with_measure_totals()
-            .filter(measure_count__gt=0)
-            .order_by("-measure_count", "name_en")[:12],
+            bodies=bureau_model.objects.most_linked(12),
             themes=Theme.objects.annotate(measure_count=Count("measures")).order_by(
                 "-measure_count", "name_en"
             ),
@@ -176,7 +175,7 @@ class MeasureDetailView(DetailView):
     template_name = "measures/measure_detail.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs, related=self.object.related_measures()[:5])
+        return super().get_context_data(**kwargs, related=self.object.related_measures())
 
 
 @method_decorator(cached_by_revision, name="dispatch")
@@ -215,23 +214,27 @@ class RecordDetailView(DetailView):
     template_name = "measures/record_detail.html"
     context_object_name = "record"
 
+    measures_per_page = 50
+
     def get_context_data(self, **kwargs):
         record = self.object
-        links = (
-            LINK_MODELS[record.record_type]
-            .objects.filter(record=record)
-            .select_related("measure")
-            .order_by("measure__starts_on", "measure__name_en", "role")
-        )
-        measures = {}
-        for link in links:
-            measures.setdefault(link.measure, []).append(link)
+        link_model = LINK_MODELS[record.record_type]
+        totals = type(record).objects.with_measure_totals().get(pk=record.pk)
+        measures = Measure.objects.filter(
+            pk__in=link_model.objects.filter(record=record).values("measure_id")
+        ).order_by("starts_on", "name_en", "pk")
+        page = Paginator(measures, self.measures_per_page).get_page(self.request.GET.get("page"))
+        roles = {}
+        for link in link_model.objects.filter(record=record, measure__in=page.object_list):
+            roles.setdefault(link.measure_id, []).append(link)
         query = QueryDict(mutable=True)
         query[record.record_type] = record.slug
         return super().get_context_data(
             **kwargs,
-            measure_roles=list(measures.items()),
-            total_amount=sum(m.amount_hkd for m in measures if m.amount_hkd is not None),
+            page_obj=page,
+            measure_roles=[(measure, roles.get(measure.pk, [])) for measure in page],
+            measure_count=totals.measure_count,
+            total_amount=totals.total_amount_hkd,
             filtered_list_query=query.urlencode(),
         )
 

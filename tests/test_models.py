@@ -105,3 +105,20 @@ def test_record_totals_count_each_measure_once():
         assert bureau.total_amount_hkd == (
             sum(m.amount_hkd for m in measures if m.amount_hkd is not None) or None
         )
+
+
+def test_related_measures_share_most_first_and_exclude_itself():
+    from measures.models import Theme
+
+    from .factories import make_measures
+
+    dsd = Bureau.objects.get(slug="drainage-services-department")
+    flooding = Theme.objects.get(slug="flooding")
+    labour = Bureau.objects.get(slug="labour-department")
+    shares_two = make_measures(1, bureau=dsd, theme=flooding)[0]
+    shares_one = make_measures(1, bureau=labour, theme=flooding)[0]
+    measure = Measure.objects.for_display().get(slug="dsd-smart-flood-warning")
+    related = measure.related_measures()
+    assert measure not in related
+    assert related.index(shares_two) < related.index(shares_one)
+    assert len(related) <= 5
