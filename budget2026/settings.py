@@ -141,8 +141,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if os.environ.get("CACHE_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "budget2026.cache.ForgivingRedisCache",
             "LOCATION": os.environ["CACHE_URL"],
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "budget2026"),
         }
     }

@@ -9,8 +9,9 @@ Every record has a Chinese and an English name; ``localized()`` picks the one fo
 of the page being rendered.
 """
 
+from django.core.cache import cache
 from django.core.validators import MinValueValidator
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Count, F, Func, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -844,7 +845,14 @@ class DataRevision(models.Model):
 
     Caches, ETags and Last-Modified headers are keyed on it, so a saved edit is visible on the
     very next request in every worker. Bulk ``QuerySet.update()`` bypasses it: call ``bump()``.
+
+    The current revision is also kept in the cache, so a cached page costs no database query:
+    ``bump()`` drops it at once and writes the new one when the transaction commits. Its short
+    lifetime bounds what a rare race between two simultaneous edits could leave behind.
     """
+
+    CACHE_KEY = "data-revision"
+    CACHE_SECONDS = 2
 
     number = models.BigIntegerField(default=0)
     changed_at = models.DateTimeField(default=timezone.now)
@@ -857,6 +865,14 @@ class DataRevision(models.Model):
 
     @classmethod
     def current(cls):
+        revision = cache.get(cls.CACHE_KEY)
+        if revision is None:
+            revision = cls.from_database()
+            cache.add(cls.CACHE_KEY, revision, cls.CACHE_SECONDS)
+        return revision
+
+    @classmethod
+    def from_database(cls):
         revision = cls.objects.filter(pk=1).first()
         return revision or cls(pk=1, number=0, changed_at=timezone.now())
 
@@ -865,3 +881,9 @@ class DataRevision(models.Model):
         updated = cls.objects.filter(pk=1).update(number=F("number") + 1, changed_at=timezone.now())
         if not updated:
             cls.objects.get_or_create(pk=1, defaults={"number": 1})
+        cache.delete(cls.CACHE_KEY)
+        transaction.on_commit(cls.publish)
+
+    @classmethod
+    def publish(cls):
+        cache.set(cls.CACHE_KEY, cls.from_database(), cls.CACHE_SECONDS)
