@@ -4,9 +4,10 @@ Each facet's counts reflect every other active filter but its own (as Datasette'
 so a reader sees what choosing an option would give. A fixed number of queries per page.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Max, When
+from django.db.models import Case, CharField, Count, Max, Value, When
 from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.urls import reverse
@@ -18,6 +19,7 @@ from .models import (
     Measure,
     MeasureKind,
     MeasureStatus,
+    Theme,
     is_english,
 )
 
@@ -25,7 +27,9 @@ FACETS = [*RECORD_FILTERS, "theme", "kind", "status", "start_year", "amount"]
 # Record and theme facets list this many options (the most frequent), so a list of thousands
 # of bodies stays usable; the record-type index pages list them all.
 OPTION_LIMIT = 15
-LIMITED_FACETS = {*RECORD_FILTERS, "theme"}
+LIMITED_FACETS_IN_ORDER = [*RECORD_FILTERS, "theme"]
+LIMITED_FACETS = set(LIMITED_FACETS_IN_ORDER)
+COLUMN_FACETS = ["kind", "status", "start_year", "amount"]
 SINGLE_VALUE_FACETS = {"start_year", "amount"}
 
 
@@ -47,48 +51,85 @@ class Facet:
     all_options_url: str = ""
 
 
-def facet_rows(facet, measures, selected=()):
-    """``[(value, count, name_zh, name_en)]`` for one facet over the ``measures`` queryset.
+def linked_facet_rows(facet, measures, selected=()):
+    """``[(value, count, name_zh, name_en)]`` for a record or theme facet over ``measures``:
+    the ``OPTION_LIMIT`` most frequent options, after any ``selected`` ones.
 
-    Record and theme facets give their ``OPTION_LIMIT`` most frequent options, after any
-    ``selected`` ones.
+    Counts are grouped by id (cheap integer grouping); names are fetched for the few shown.
     """
-    if facet in LIMITED_FACETS:
-        if facet == "theme":
-            links, target = Measure.themes.through.objects, "theme"
-        else:
-            links, target = LINK_MODELS[facet].objects, "record"
-        return (
-            links.filter(measure__in=measures.values("pk"))
-            .values(f"{target}__slug", f"{target}__name_zh", f"{target}__name_en")
-            .annotate(
-                n=Count("measure", distinct=True),
-                is_selected=Max(Case(When(**{f"{target}__slug__in": selected}, then=1), default=0)),
-            )
-            .order_by("-is_selected", "-n", f"{target}__name_en")
-            .values_list(f"{target}__slug", "n", f"{target}__name_zh", f"{target}__name_en")[
-                : OPTION_LIMIT + len(selected)
-            ]
+    if facet == "theme":
+        links, target, model = Measure.themes.through.objects, "theme", Theme
+    else:
+        links, target, model = LINK_MODELS[facet].objects, "record", LINKED_RECORD_MODELS[facet]
+    selected_ids = model.objects.filter(slug__in=selected).values("pk")
+    counts = list(
+        links.filter(measure__in=measures.values("pk"))
+        .values(f"{target}_id")
+        .annotate(
+            n=Count("measure", distinct=facet != "theme"),
+            is_selected=Max(Case(When(**{f"{target}_id__in": selected_ids}, then=1), default=0)),
         )
-    if facet in ("kind", "status"):
-        labels = dict((MeasureKind if facet == "kind" else MeasureStatus).choices)
-        rows = measures.order_by().values_list(facet).annotate(n=Count("pk"))
-        return [(value, n, labels.get(value, value), labels.get(value, value)) for value, n in rows]
-    if facet == "start_year":
-        rows = (
-            measures.filter(starts_on__isnull=False)
-            .order_by()
-            .annotate(year=ExtractYear("starts_on"))
-            .values_list("year")
-            .annotate(n=Count("pk"))
-        )
-        return [(str(year), n, str(year), str(year)) for year, n in sorted(rows)]
+        .order_by("-is_selected", "-n", f"{target}_id")
+        .values_list(f"{target}_id", "n")[: OPTION_LIMIT + len(selected)]
+    )
+    records = model.objects.in_bulk([record_id for record_id, _n in counts])
+    return [
+        (records[record_id].slug, n, records[record_id].name_zh, records[record_id].name_en)
+        for record_id, n in counts
+    ]
+
+
+def column_facet_rows(facets, measures):
+    """``{facet: [(value, count, label, label)]}`` for facets on the measure's own columns
+    (kind, status, start year, amount band), all counted in one pass over ``measures``."""
+    bands = Case(
+        *(When(band.condition(), then=Value(band.value)) for band in AMOUNT_BANDS),
+        output_field=CharField(),
+    )
+    grouped = (
+        measures.order_by()
+        .annotate(start_year=ExtractYear("starts_on"), amount=bands)
+        .values_list("kind", "status", "start_year", "amount")
+        .annotate(n=Count("pk"))
+    )
+    totals = {facet: defaultdict(int) for facet in facets}
+    for kind, status, start_year, amount, n in grouped:
+        values = {"kind": kind, "status": status, "start_year": start_year, "amount": amount}
+        for facet in facets:
+            if values[facet] is not None:
+                totals[facet][str(values[facet])] += n
+    return {facet: column_options(facet, totals[facet]) for facet in facets}
+
+
+def column_options(facet, counts):
     if facet == "amount":
-        totals = measures.aggregate(
-            **{band.value: Count("pk", filter=band.condition()) for band in AMOUNT_BANDS}
-        )
-        return [(band.value, totals[band.value], band.label, band.label) for band in AMOUNT_BANDS]
-    raise ValueError(f"Unknown facet {facet!r}")
+        return [(band.value, counts[band.value], band.label, band.label) for band in AMOUNT_BANDS]
+    if facet == "start_year":
+        return [(year, counts[year], year, year) for year in sorted(counts)]
+    labels = dict((MeasureKind if facet == "kind" else MeasureStatus).choices)
+    return [
+        (value, n, labels.get(value, value), labels.get(value, value))
+        for value, n in counts.items()
+    ]
+
+
+def facet_rows_for(filterset, selections):
+    """``{facet: rows}`` for every facet, each over the measures matching all other filters.
+
+    Facets whose own parameter is not in use share one base set (all the filters), so the
+    column facets among them are counted together in one query.
+    """
+    active = {name for name, value in filterset.valid_data().items() if value not in (None, "", [])}
+    rows = {}
+    shared_columns = [f for f in COLUMN_FACETS if f not in active]
+    if shared_columns:
+        rows.update(column_facet_rows(shared_columns, filterset.filtered(leave_out={"sort"})))
+    for facet in COLUMN_FACETS:
+        if facet in active:
+            rows.update(column_facet_rows([facet], filterset.without(facet)))
+    for facet in LIMITED_FACETS_IN_ORDER:
+        rows[facet] = linked_facet_rows(facet, filterset.without(facet), selections[facet])
+    return rows
 
 
 def facet_label(facet):
@@ -123,10 +164,12 @@ def facets(filterset):
     query = filterset.data if isinstance(filterset.data, QueryDict) else QueryDict(mutable=True)
     english = is_english()
     result = []
+    selections = {parameter: sorted(set(query.getlist(parameter))) for parameter in FACETS}
+    all_rows = facet_rows_for(filterset, selections)
     for parameter in FACETS:
-        selected = set(query.getlist(parameter))
+        selected = set(selections[parameter])
         options = []
-        rows = list(facet_rows(parameter, filterset.without(parameter), sorted(selected)))
+        rows = all_rows[parameter]
         for value, count, name_zh, name_en in rows:
             if not count and value not in selected:
                 continue

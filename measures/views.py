@@ -121,6 +121,7 @@ class MeasureListView(FilterView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
+            page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
             facets=facets(self.filterset),
             active_filters=active_filters(self.filterset, query),
             query_without_page=query.urlencode(),
