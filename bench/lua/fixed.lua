@@ -1,0 +1,1 @@
+-- The same request every time: the path and query string of the URL given to wrk.

@@ -1,0 +1,259 @@
+"""The pages a benchmark requests, found in the database it runs against, and what they cost.
+
+    DATABASE_URL=postgres://... DJANGO_SETTINGS_MODULE=bench.settings \\
+        python -m bench.pages --samples --counts
+
+prints JSON: the URL of each benchmarked page, values of the dataset for generating filter
+combinations (``--samples``), and for each page the SQL queries one uncached request makes, its
+time and size (``--counts``; run it with ``BENCH_NO_CACHE=1`` so no cache answers).
+
+The JSON API and the CSV export are found by URL name (``api-measure-list``, ``measure-csv``,
+in any namespace); a page whose view does not exist yet is ``null``.
+"""
+
+import argparse
+import json
+import sys
+import time
+from urllib.parse import urlencode
+
+# The filters of benchmark row 1: the most active department and a range written as people do.
+AMOUNT_MIN = "5,000萬"  # HK$50 million
+AMOUNT_MAX = "30億"  # HK$3 billion
+# Money as people type it, with its value, for the amount_max of generated combinations.
+AMOUNT_WORDS = {
+    "100萬": 10**6,
+    "5,000萬": 5 * 10**7,
+    "1億": 10**8,
+    "1.5億": 15 * 10**7,
+    "10億": 10**9,
+    "30億": 3 * 10**9,
+    "HK$100 million": 10**8,
+    "3bn": 3 * 10**9,
+}
+URL_NAMES = {"api": "api-measure-list", "csv": "measure-csv"}
+
+
+def named_patterns(resolver=None, namespace=""):
+    """Every named URL pattern as ``{"namespace:name": pattern}``."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    resolver = resolver or get_resolver()
+    found = {}
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            found.update(named_patterns(pattern, inner))
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            found[f"{namespace}{pattern.name}"] = pattern
+    return found
+
+
+def find_url(name, **kwargs):
+    """The path of the pattern called ``name`` in any namespace, or None if there is none."""
+    from django.urls import NoReverseMatch, reverse
+
+    for full_name in named_patterns():
+        if full_name == name or full_name.endswith(":" + name):
+            try:
+                return reverse(full_name, kwargs=kwargs or None)
+            except NoReverseMatch:
+                continue
+    return None
+
+
+def with_query(path, **params):
+    if path is None:
+        return None
+    pairs = [(key, value) for key, value in params.items() if value is not None]
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def top_bureaux():
+    from django.db.models import Count
+
+    from measures.models import Bureau
+
+    return list(
+        Bureau.objects.annotate(n=Count("links__measure", distinct=True))
+        .filter(n__gt=0)
+        .order_by("-n", "slug")
+        .values_list("slug", "n")
+    )
+
+
+def detail_measure():
+    """A measure with everything a detail page can show: money, three links, themes, a count."""
+    from measures.models import Measure
+
+    candidates = Measure.objects.filter(amount_hkd__isnull=False).order_by("pk").for_display()
+    for measure in candidates[:500]:
+        if len(measure.links()) >= 3 and len(measure.themes.all()) >= 2 and measure.counts.all():
+            return measure
+    return candidates.first() or Measure.objects.first()
+
+
+def page_urls():
+    from django.urls import reverse
+
+    from measures.models import Measure
+
+    bureaux = top_bureaux()
+    bureau = bureaux[0][0]
+    measure = detail_measure()
+    api, csv = find_url(URL_NAMES["api"]), find_url(URL_NAMES["csv"])
+    list_path = reverse("measures:measure-list")
+    filters = {"bureau": bureau, "amount_min": AMOUNT_MIN, "amount_max": AMOUNT_MAX}
+    # The soak run edits measures shown on the first page of this list; ordered by amount, a
+    # renamed measure keeps its place.
+    soak_list = with_query(list_path, bureau=bureau, amount_min="1", sort="-amount")
+    return {
+        "measures": Measure.objects.count(),
+        "bureau": bureau,
+        "bureau_measures": bureaux[0][1],
+        "list": with_query(list_path, **filters),
+        # One generated combination of row 2, chosen to match measures at N = 1,000 too (an
+        # empty page makes fewer queries, and the counts are compared).
+        "combo_example": with_query(
+            "/en" + list_path,
+            bureau=bureaux[min(1, len(bureaux) - 1)][0],
+            amount_min="12345678",
+            kind="education",
+            sort="-amount",
+        ),
+        "detail": measure.get_absolute_url(),
+        "detail_slug": measure.slug,
+        "api": with_query(api, **filters),
+        "csv": with_query(csv, **filters),
+        "csv_all": csv,
+        "home": reverse("measures:home"),
+        "record_detail": reverse("measures:bureau-detail", args=[bureau]),
+        "soak_list": soak_list,
+        "ceiling": "/bench/ceiling/",
+    }
+
+
+def samples(urls):
+    """Values of this dataset for generating filter combinations (benchmark row 2, soak)."""
+    import random
+
+    from django.db.models.functions import ExtractYear
+
+    from measures.models import Measure, MeasureKind, MeasureStatus, Theme
+
+    rng = random.Random(7)
+    bureaux = [slug for slug, _ in top_bureaux()]
+    # Half the departments readers pick are the busy ones, half any department at all.
+    chosen = bureaux[:20] + rng.sample(bureaux, min(180, len(bureaux)))
+    amounts = sorted(
+        set(Measure.objects.filter(amount_hkd__isnull=False).values_list("amount_hkd", flat=True))
+    )
+    years = sorted(
+        {
+            year
+            for year in Measure.objects.filter(starts_on__isnull=False)
+            .annotate(year=ExtractYear("starts_on"))
+            .values_list("year", flat=True)
+            .distinct()
+        }
+    )
+    soak_measures = [
+        {"slug": slug, "name_en": name_en}
+        for slug, name_en in Measure.objects.filter(bureau_links__record__slug=urls["bureau"])
+        .exclude(amount_hkd=None)
+        .distinct()
+        .order_by("-amount_hkd", "name_en", "pk")
+        .values_list("slug", "name_en")[:10]
+    ]
+    detail_slugs = list(Measure.objects.order_by("?").values_list("slug", flat=True)[:200])
+    return {
+        "bureaux": chosen,
+        "themes": list(Theme.objects.order_by("slug").values_list("slug", flat=True)),
+        "kinds": list(MeasureKind.values),
+        "statuses": list(MeasureStatus.values),
+        "years": years,
+        "amounts": rng.sample(amounts, min(100, len(amounts))),
+        "amount_words": AMOUNT_WORDS,
+        "sorts": ["amount", "-amount", "name", "-name", "start", "-start"],
+        "soak_measures": soak_measures,
+        "detail_slugs": detail_slugs,
+    }
+
+
+class QueryTimer:
+    """Times every query to the microsecond (Django's own log rounds to the millisecond)."""
+
+    def __init__(self):
+        self.queries = []  # (seconds, sql)
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.queries.append((time.perf_counter() - started, sql, params))
+
+    def slowest(self):
+        return max((seconds for seconds, _, _ in self.queries), default=0)
+
+
+def count_queries(urls):
+    """Queries, time and size of one request to each page (after one warm-up request)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    pages = ["list", "combo_example", "detail", "api", "csv", "home", "record_detail"]
+    result = {}
+    for page in pages:
+        url = urls.get(page)
+        if url is None:
+            result[page] = None
+            continue
+        try:
+            client.get(url)
+            timer = QueryTimer()
+            with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timer):
+                started = time.perf_counter()
+                response = client.get(url)
+                body = (
+                    b"".join(response.streaming_content) if response.streaming else response.content
+                )
+                elapsed = time.perf_counter() - started
+        except Exception as error:  # a broken page is reported, not fatal to the benchmark
+            result[page] = {"status": 500, "error": f"{type(error).__name__}: {error}"[:300]}
+            continue
+        result[page] = {
+            "status": response.status_code,
+            "queries": len(captured),
+            "ms": round(elapsed * 1000, 1),
+            "kb": round(len(body) / 1024, 1),
+            "sql_ms": round(sum(seconds for seconds, _, _ in timer.queries) * 1000, 1),
+            "slowest_query_ms": round(timer.slowest() * 1000, 1),
+        }
+    return result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--samples", action="store_true")
+    parser.add_argument("--counts", action="store_true")
+    args = parser.parse_args(argv)
+
+    import django
+
+    django.setup()
+    urls = page_urls()
+    output = {"urls": urls}
+    if args.samples:
+        output["samples"] = samples(urls)
+    if args.counts:
+        output["counts"] = count_queries(urls)
+    json.dump(output, sys.stdout, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()
