@@ -72,7 +72,10 @@ def linked_facet_rows(facet, measures, selected=()):
         .order_by("-is_selected", "-n", f"{target}_id")
         .values_list(f"{target}_id", "n")[: OPTION_LIMIT + len(selected)]
     )
-    records = model.objects.in_bulk([record_id for record_id, _n in counts])
+    # Always one query, even for no rows (id 0 never exists), so a page makes the same number
+    # of queries whatever its results.
+    ids = [record_id for record_id, _n in counts] or [0]
+    records = {record.pk: record for record in model.objects.filter(pk__in=ids)}
     return [
         (records[record_id].slug, n, records[record_id].name_zh, records[record_id].name_en)
         for record_id, n in counts
