@@ -12,10 +12,12 @@ Query parameters (all optional, all repeatable where a list makes sense):
 - ``sort``: ``amount``, ``-amount``, ``name``, ``-name``, ``start``, ``-start``
 """
 
+import re
 from dataclasses import dataclass
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -32,6 +34,7 @@ from .models import (
 from .money import AmountField
 
 MAX_SEARCH_LENGTH = 200
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 RECORD_FILTERS = list(LINKED_RECORD_MODELS)  # committee, institute, funding_scheme, ...
 
 
@@ -71,6 +74,21 @@ SORT_CHOICES = [
 ]
 
 
+class SlugsField(forms.ModelMultipleChoiceField):
+    """Record slugs; a value that cannot be a slug is refused before the database is asked
+    (PostgreSQL rejects some characters, such as NUL, outright)."""
+
+    def _check_values(self, value):
+        for slug in value:
+            if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(slug)[:50]},
+                )
+        return super()._check_values(value)
+
+
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
 class LinkedSlugsFilter(django_filters.ModelMultipleChoiceFilter):
     """Measures linked to any of the records named by slug (the parameter may repeat).
@@ -78,6 +96,8 @@ class LinkedSlugsFilter(django_filters.ModelMultipleChoiceFilter):
     Filters with a semi-join on the link table (``pk IN (SELECT measure_id ...)``) rather than
     a join, so no row is repeated and no DISTINCT over whole measures is needed.
     """
+
+    field_class = SlugsField
 
     def __init__(self, *args, link_model, link_field="record", **kwargs):
         self.link_model = link_model

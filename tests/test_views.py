@@ -546,3 +546,26 @@ def test_a_facet_with_many_start_years_lists_them_all(client):
     years = next(f for f in response.context["facets"] if f.parameter == "start_year")
     assert len(years.options) >= OPTION_LIMIT + 2
     assert not years.all_options_url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/measures/?bureau=a%00b",
+        "/en/measures/?q=%00",
+        "/api/measures/?theme=x%00",
+        "/admin/?q=%00",
+    ],
+)
+def test_a_nul_character_in_the_query_string_is_a_400(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert b"NUL" in response.content
+
+
+@pytest.mark.parametrize("value", ["<script>", "a b", "x" * 101, "水浸"])
+def test_a_value_that_cannot_be_a_slug_is_refused_before_the_database(client, value):
+    response = client.get(EN_LIST, {"bureau": value, "theme": value})
+    assert response.status_code == 200
+    errors = response.context["filter"].form.errors
+    assert "bureau" in errors and "theme" in errors
