@@ -108,3 +108,28 @@ def test_an_unknown_field_is_refused(tmp_path):
 def test_a_missing_file_is_refused(tmp_path):
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_data", str(tmp_path / "nothing.json"))
+
+
+def download(client):
+    response = client.get("/data/budget2026-ai-measures.json")
+    return json.loads(b"".join(response.streaming_content))
+
+
+def test_the_full_download_imports_into_an_empty_database(client, tmp_path):
+    before = download(client)
+    for model in reversed(list(apps.get_app_config("measures").get_models())):
+        if not model.__name__.startswith("Historical"):
+            model.objects.all().delete()
+    assert Measure.objects.count() == 0
+    import_file(tmp_path, before)
+    assert download(client) == before
+
+
+def test_an_import_is_kept_in_the_history(tmp_path):
+    records = curated_records()
+    find(records, "measures.measure", "ai-subsidy-scheme")["fields"]["name_en"] = "Renamed"
+    history = Measure.history.filter(slug="ai-subsidy-scheme")
+    before = history.count()
+    import_file(tmp_path, records)
+    assert history.count() == before + 1
+    assert history.latest("history_date").name_en == "Renamed"

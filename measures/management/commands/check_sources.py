@@ -16,6 +16,8 @@ def article_paragraphs(text):
 
 
 class Command(BaseCommand):
+    """``manage.py check_sources ARTICLE``: every fact traced back to the sentence it came from."""
+
     help = (
         "Checks the knowledge base against the source text it was curated from: every measure "
         "has a quote, every quote appears verbatim in the stated paragraph, and every amount "

@@ -8,6 +8,8 @@ CURATED_FIXTURE = settings.BASE_DIR / "fixtures" / "budget2026.json"
 
 
 class Command(BaseCommand):
+    """``manage.py seed``: the curated data, loaded only into an empty knowledge base."""
+
     help = (
         "Loads the curated fixtures into an empty knowledge base. A database that already holds "
         "measures is left alone, so edits made in the admin are kept; --force reloads the "
@@ -26,7 +28,4 @@ class Command(BaseCommand):
             )
             return
         call_command("import_data", CURATED_FIXTURE, verbosity=options["verbosity"])
-        # Raw fixture loads write no history; record each record's starting state, so the
-        # first edit in the admin shows what it changed from.
-        call_command("populate_history", auto=True, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Loaded {Measure.objects.count()} measures."))
