@@ -29,9 +29,6 @@ admin.site.site_header = _("Budget 2026 AI measures: editors")
 admin.site.site_title = _("Budget 2026 AI measures")
 admin.site.index_title = _("Knowledge base")
 
-BILINGUAL_NAME_FIELDS = (("name_zh", "name_en"),)
-BILINGUAL_DESCRIPTION_FIELDS = (("description_zh", "description_en"),)
-
 
 class HasAmountFilter(admin.SimpleListFilter):
     title = _("amount stated")

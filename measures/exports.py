@@ -50,12 +50,22 @@ class Echo:
         return value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value):
+    """Text a spreadsheet will not run as a formula: a leading ' on text starting like one."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
+
+
 def csv_lines(header, rows):
     writer = csv.writer(Echo())
     yield BYTE_ORDER_MARK
     yield writer.writerow(header)
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow([inert(value) for value in row])
 
 
 def download_name(suffix):

@@ -34,6 +34,7 @@ from .models import (
 from .money import AmountField
 
 MAX_SEARCH_LENGTH = 200
+MAX_SEARCH_WORDS = 8
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 RECORD_FILTERS = list(LINKED_RECORD_MODELS)  # committee, institute, funding_scheme, ...
 
@@ -122,6 +123,10 @@ def record_filter(record_type):
     )
 
 
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
 class AmountFilter(django_filters.NumberFilter):
     """Compares with an amount typed the way people write money (see ``money.parse_amount``)."""
 
@@ -131,6 +136,10 @@ class AmountFilter(django_filters.NumberFilter):
 class MeasureFilterForm(forms.Form):
     def clean(self):
         cleaned_data = super().clean()
+        if len((cleaned_data.get("q") or "").split()) > MAX_SEARCH_WORDS:
+            self.add_error(
+                "q", _("Search for at most %(count)d words.") % {"count": MAX_SEARCH_WORDS}
+            )
         minimum, maximum = cleaned_data.get("amount_min"), cleaned_data.get("amount_max")
         if minimum is not None and maximum is not None and minimum > maximum:
             self.add_error(
@@ -165,7 +174,7 @@ class MeasureFilter(django_filters.FilterSet):
         link_field="theme",
         queryset=Theme.objects.all(),
     )
-    start_year = django_filters.NumberFilter(
+    start_year = YearFilter(
         label=_("Start year"),
         field_name="starts_on",
         lookup_expr="year",

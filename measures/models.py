@@ -10,7 +10,7 @@ of the page being rendered.
 """
 
 from django.core.cache import cache
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models, transaction
 from django.db.models import Count, F, Func, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-MAX_AMOUNT_HKD = 10**15
+from .money import MAX_AMOUNT as MAX_AMOUNT_HKD
 
 
 def is_english(language=None):
@@ -295,17 +295,6 @@ class MeasureQuerySet(models.QuerySet):
     def without_amount(self):
         return self.filter(amount_hkd__isnull=True)
 
-    def amount_between(self, minimum=None, maximum=None):
-        queryset = self
-        if minimum is not None:
-            queryset = queryset.filter(amount_hkd__gte=minimum)
-        if maximum is not None:
-            queryset = queryset.filter(amount_hkd__lte=maximum)
-        return queryset
-
-    def starting_in(self, year):
-        return self.filter(starts_on__year=year)
-
     def for_display(self):
         """Everything a list or detail page shows, in a fixed number of queries."""
         return self.prefetch_related(
@@ -390,7 +379,7 @@ class Measure(BilingualMixin, models.Model):
         _("amount (HK$)"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_AMOUNT_HKD)],
         help_text=_("In whole Hong Kong dollars; empty when the source states no amount"),
     )
     amount_type = models.CharField(
@@ -438,7 +427,9 @@ class Measure(BilingualMixin, models.Model):
                 condition=Q(amount_hkd__isnull=True)
                 | Q(amount_hkd__gte=0, amount_hkd__lte=MAX_AMOUNT_HKD),
                 name="measure_amount_non_negative",
-                violation_error_message=_("An amount must be zero or more Hong Kong dollars."),
+                violation_error_message=_(
+                    "An amount must be from zero to HK$1,000,000,000,000,000 (10¹⁵)."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(amount_hkd__isnull=True, amount_type="")

@@ -2,7 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.templatetags.static import static
@@ -223,7 +223,7 @@ class RecordDetailView(DetailView):
         totals = type(record).objects.with_measure_totals().get(pk=record.pk)
         measures = Measure.objects.filter(
             pk__in=link_model.objects.filter(record=record).values("measure_id")
-        ).order_by("starts_on", "name_en", "pk")
+        ).order_by(F("starts_on").asc(nulls_last=True), "name_en", "pk")
         page = Paginator(measures, self.measures_per_page).get_page(self.request.GET.get("page"))
         roles = {}
         for link in link_model.objects.filter(record=record, measure__in=page.object_list):

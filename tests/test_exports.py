@@ -275,3 +275,16 @@ def test_the_full_download_loads_into_an_empty_database_and_reproduces_everythin
     assert len(after) == len(before)
     assert after == before
     assert bureau_model.objects.get(slug=first.slug).successor.slug == last.slug
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(client):
+    import csv
+    import io
+
+    from measures.models import Measure
+
+    Measure.objects.filter(slug="ai-subsidy-scheme").update(name_en='=HYPERLINK("http://x")')
+    response = client.get("/measures.csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = {row["slug"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert rows["ai-subsidy-scheme"]["name_en"] == '\'=HYPERLINK("http://x")'

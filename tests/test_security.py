@@ -64,11 +64,13 @@ import json, django
 django.setup()
 from django.conf import settings
 from django.test import Client
-response = Client().get("/healthz", secure=True, headers={"host": "budget.example.org"})
+HOST = "budget.example.org"
+response = Client().get("/healthz", secure=True, headers={"host": HOST})
 print(json.dumps({
     "status": response.status_code,
     "hsts": response.get("Strict-Transport-Security"),
-    "redirect": Client().get("/healthz", headers={"host": "budget.example.org"}).status_code,
+    "redirect": Client().get("/", headers={"host": HOST}).status_code,
+    "health_over_http": Client().get("/healthz", headers={"host": HOST}).status_code,
     "session_secure": settings.SESSION_COOKIE_SECURE,
     "session_httponly": settings.SESSION_COOKIE_HTTPONLY,
     "csrf_secure": settings.CSRF_COOKIE_SECURE,
@@ -86,7 +88,8 @@ print(json.dumps({
     facts = json.loads(result.stdout.strip().splitlines()[-1])
     assert facts["status"] == 200
     assert facts["hsts"].startswith("max-age=31536000")
-    assert facts["redirect"] == 301  # plain HTTP is sent to HTTPS
+    assert facts["redirect"] == 301  # plain HTTP is sent to HTTPS ...
+    assert facts["health_over_http"] == 200  # ... but a load balancer's health probe is not
     assert facts["session_secure"] and facts["session_httponly"]
     assert facts["csrf_secure"] and facts["csrf_httponly"]
 

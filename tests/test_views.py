@@ -376,10 +376,11 @@ def test_pagination_keeps_the_filters(client):
 
 
 def test_page_past_the_end_shows_the_last_page_with_a_message(client):
+    make_measures(30)
     response = client.get(EN_LIST, {"page": 99})
     assert response.status_code == 200
-    assert response.context["page_obj"].number == 1
-    assert "There is no page 99" in response.content.decode()
+    assert response.context["page_obj"].number == 3  # 50 measures, 20 a page
+    assert "There is no page 99: showing page 3 of 3." in response.content.decode()
     assert client.get(EN_LIST, {"page": "abc"}).status_code == 200
 
 
@@ -391,7 +392,7 @@ def test_measure_detail_shows_everything_in_chinese(client):
     assert "HK$30億" in page
     assert "政府推出的30億元「人工智能資助計劃」" in page
     assert "AI Subsidy Scheme" in page  # the other language's name
-    assert "37" in page  # Budget Speech paragraph
+    assert "預算案演辭第37段" in page  # the Budget Speech paragraph
     assert "/funding-schemes/ai-subsidy-scheme/" in page
     assert 'lang="zh-Hant-HK"' in page
 
