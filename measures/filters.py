@@ -109,7 +109,10 @@ class LinkedSlugsFilter(django_filters.ModelMultipleChoiceFilter):
     def filter(self, queryset, value):
         if not value:
             return queryset
-        linked = self.link_model.objects.filter(**{f"{self.link_field}__in": value})
+        # Literal ids rather than a subquery on slugs: PostgreSQL then knows from its
+        # statistics how many links a popular record has, and plans for it.
+        ids = [record.pk for record in value]
+        linked = self.link_model.objects.filter(**{f"{self.link_field}_id__in": ids})
         return queryset.filter(pk__in=linked.values("measure_id"))
 
 
