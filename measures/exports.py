@@ -109,36 +109,6 @@ class MeasureRows:
         self.request = request
         self.roles = {"zh": role_labels("zh-hant"), "en": role_labels("en")}
 
-    @property
-    def header(self):
-        header = [
-            "slug",
-            "name_zh",
-            "name_en",
-            "summary_zh",
-            "summary_en",
-            "kind",
-            "status",
-            "amount_hkd",
-            "amount_type",
-            "timing_zh",
-            "timing_en",
-            "starts_on",
-            "ends_on",
-            "themes_zh",
-            "themes_en",
-        ]
-        for record_type in LINKED_RECORD_MODELS:
-            header += [f"{record_type}_zh", f"{record_type}_en"]
-        return [
-            *header,
-            "source_article",
-            "source_paragraph",
-            "source_quote",
-            "source_speech_paragraph",
-            "url",
-        ]
-
     MEASURE_FIELDS = [
         "slug",
         "name_zh",
@@ -154,6 +124,22 @@ class MeasureRows:
         "starts_on",
         "ends_on",
     ]
+    JOINED_COLUMNS = [
+        "themes_zh",
+        "themes_en",
+        *(
+            f"{record_type}_{language}"
+            for record_type in LINKED_RECORD_MODELS
+            for language in ("zh", "en")
+        ),
+    ]
+    SOURCE_COLUMNS = [
+        "source_article",
+        "source_paragraph",
+        "source_quote",
+        "source_speech_paragraph",
+    ]
+    header = [*MEASURE_FIELDS, *JOINED_COLUMNS, *SOURCE_COLUMNS, "url"]
 
     def rows(self, measures):
         """Rows for ``measures``, fetched a chunk at a time: one query per relation per chunk
@@ -203,25 +189,12 @@ class MeasureRows:
         return grouped
 
     def row(self, measure, related, url_prefix):
-        joined_columns = [
-            "themes_zh",
-            "themes_en",
-            *(
-                f"{record_type}_{language}"
-                for record_type in LINKED_RECORD_MODELS
-                for language in ("zh", "en")
-            ),
-        ]
-        source_columns = [
-            "source_article",
-            "source_paragraph",
-            "source_quote",
-            "source_speech_paragraph",
-        ]
         return [
             *(cell(measure[name]) for name in self.MEASURE_FIELDS),
-            *(LIST_SEPARATOR.join(related[name][measure["pk"]]) for name in joined_columns),
-            *(LIST_SEPARATOR.join(related[name][measure["pk"]]) for name in source_columns),
+            *(
+                LIST_SEPARATOR.join(related[name][measure["pk"]])
+                for name in [*self.JOINED_COLUMNS, *self.SOURCE_COLUMNS]
+            ),
             f"{url_prefix}{measure['slug']}/",
         ]
 

@@ -1,4 +1,6 @@
-"""Facets: the options of each filter with how many measures each would show.
+"""Facets and active filters: what the list page shows about its filters.
+
+Facets are the options of each filter with how many measures each would show.
 
 Each facet's counts reflect every other active filter but its own (as Datasette's facets do),
 so a reader sees what choosing an option would give. A fixed number of queries per page.
@@ -11,6 +13,7 @@ from django.db.models import Case, CharField, Count, Max, Value, When
 from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.translation import get_language
 
 from .filters import AMOUNT_BANDS, RECORD_FILTERS, MeasureFilter
 from .models import (
@@ -22,6 +25,7 @@ from .models import (
     Theme,
     is_english,
 )
+from .money import format_amount
 
 FACETS = [*RECORD_FILTERS, "theme", "kind", "status", "start_year", "amount"]
 # Record and theme facets list this many options (the most frequent), so a list of thousands
@@ -211,3 +215,44 @@ def facets(filterset):
             facet.all_options_url = all_options_url(parameter)
         result.append(facet)
     return result
+
+
+def active_filters(filterset, query):
+    """Each active filter value with a label and a link that removes just that value."""
+    form = filterset.form
+    result = []
+    for parameter in query:
+        if parameter not in filterset.filters:
+            continue
+        for value in query.getlist(parameter):
+            if value == "":
+                continue
+            remaining = query.copy()
+            remaining.setlist(parameter, [v for v in query.getlist(parameter) if v != value])
+            label = display_value(filterset, parameter, value)
+            result.append(
+                {
+                    "parameter": form.fields[parameter].label,
+                    "value": label,
+                    "invalid": parameter in form.errors,
+                    "remove_url": "?" + remaining.urlencode(),
+                }
+            )
+    return result
+
+
+def display_value(filterset, parameter, value):
+    """A reader's label for one value of a filter parameter."""
+    form = filterset.form
+    cleaned = None if parameter in form.errors else form.cleaned_data.get(parameter)
+    if parameter in LINK_MODELS or parameter == "theme":
+        for record in cleaned or []:
+            if record.slug == value:
+                return record.name
+        return value
+    choices = getattr(form.fields[parameter], "choices", None)
+    if choices:
+        return str(dict(choices).get(value, value))
+    if parameter in ("amount_min", "amount_max") and cleaned is not None:
+        return format_amount(cleaned, get_language())
+    return value

@@ -7,13 +7,12 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils.decorators import method_decorator
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from .caching import cached_by_revision
-from .facets import facets
+from .facets import active_filters, facets
 from .filters import MeasureFilter
 from .models import (
     LINK_MODELS,
@@ -21,7 +20,6 @@ from .models import (
     Measure,
     Theme,
 )
-from .money import format_amount
 
 MEASURES_PER_PAGE = 20
 
@@ -127,47 +125,6 @@ class MeasureListView(FilterView):
             query_without_page=query.urlencode(),
         )
         return context
-
-
-def active_filters(filterset, query):
-    """Each active filter value with a label and a link that removes just that value."""
-    form = filterset.form
-    result = []
-    for parameter in query:
-        if parameter not in filterset.filters:
-            continue
-        for value in query.getlist(parameter):
-            if value == "":
-                continue
-            remaining = query.copy()
-            remaining.setlist(parameter, [v for v in query.getlist(parameter) if v != value])
-            label = display_value(filterset, parameter, value)
-            result.append(
-                {
-                    "parameter": form.fields[parameter].label,
-                    "value": label,
-                    "invalid": parameter in form.errors,
-                    "remove_url": "?" + remaining.urlencode(),
-                }
-            )
-    return result
-
-
-def display_value(filterset, parameter, value):
-    """A reader's label for one value of a filter parameter."""
-    form = filterset.form
-    cleaned = None if parameter in form.errors else form.cleaned_data.get(parameter)
-    if parameter in LINK_MODELS or parameter == "theme":
-        for record in cleaned or []:
-            if record.slug == value:
-                return record.name
-        return value
-    choices = getattr(form.fields[parameter], "choices", None)
-    if choices:
-        return str(dict(choices).get(value, value))
-    if parameter in ("amount_min", "amount_max") and cleaned is not None:
-        return format_amount(cleaned, get_language())
-    return value
 
 
 @method_decorator(cached_by_revision, name="dispatch")
