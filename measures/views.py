@@ -72,7 +72,7 @@ class HomeView(TemplateView):
 @method_decorator(cached_by_revision, name="dispatch")
 class MeasureListView(FilterView):
     filterset_class = MeasureFilter
-    queryset = Measure.objects.for_display()
+    queryset = Measure.objects.for_list()
     template_name = "measures/measure_list.html"
     paginate_by = MEASURES_PER_PAGE
     # Invalid filters are shown beside their fields and left out, rather than emptying the list.
