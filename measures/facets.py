@@ -63,10 +63,7 @@ def linked_facet_rows(facet, measures, selected=()):
 
     Counts are grouped by id (cheap integer grouping); names are fetched for the few shown.
     """
-    if facet == "theme":
-        links, target, model = Measure.themes.through.objects, "theme", Theme
-    else:
-        links, target, model = LINK_MODELS[facet].objects, "record", LINKED_RECORD_MODELS[facet]
+    links, target, model = link_table(facet)
     selected_ids = model.objects.filter(slug__in=selected).values("pk")
     counts = list(
         links.filter(measure__in=measures.values("pk"))
@@ -86,6 +83,53 @@ def linked_facet_rows(facet, measures, selected=()):
         (records[record_id].slug, n, records[record_id].name_zh, records[record_id].name_en)
         for record_id, n in counts
     ]
+
+
+def shared_linked_facet_rows(facets, measures):
+    """``{facet: rows}`` like ``linked_facet_rows`` for record and theme facets that share one
+    base set and have no option selected: two UNION ALL queries in all (counts by id, then
+    the names of the options shown) instead of two queries a facet."""
+    count_branches, name_branches = [], []
+    for facet in facets:
+        links, target, model = link_table(facet)
+        count_branches.append(
+            links.filter(measure__in=measures.values("pk"))
+            .order_by()
+            .values(f"{target}_id")
+            .annotate(facet=Value(facet), n=Count("measure", distinct=facet != "theme"))
+            .values_list("facet", f"{target}_id", "n")
+        )
+    counts = defaultdict(list)
+    for facet, record_id, n in count_branches[0].union(*count_branches[1:], all=True):
+        counts[facet].append((record_id, n))
+    shown = {}
+    for facet in facets:
+        shown[facet] = sorted(counts[facet], key=lambda row: (-row[1], row[0]))[:OPTION_LIMIT]
+        _links, _target, model = link_table(facet)
+        ids = [record_id for record_id, _n in shown[facet]] or [0]
+        name_branches.append(
+            model.objects.filter(pk__in=ids)
+            .order_by()
+            .annotate(facet=Value(facet))
+            .values_list("facet", "pk", "slug", "name_zh", "name_en")
+        )
+    names = {
+        (facet, pk): (slug, name_zh, name_en)
+        for facet, pk, slug, name_zh, name_en in name_branches[0].union(
+            *name_branches[1:], all=True
+        )
+    }
+    return {
+        facet: [(names[facet, pk][0], n, *names[facet, pk][1:]) for pk, n in shown[facet]]
+        for facet in facets
+    }
+
+
+def link_table(facet):
+    """The link rows of a record or theme facet: ``(manager, target field name, model)``."""
+    if facet == "theme":
+        return Measure.themes.through.objects, "theme", Theme
+    return LINK_MODELS[facet].objects, "record", LINKED_RECORD_MODELS[facet]
 
 
 def column_facet_rows(facets, measures):
@@ -143,9 +187,12 @@ def facet_rows_for(filterset, selections):
     for facet in COLUMN_FACETS:
         if facet in active:
             rows.update(column_facet_rows([facet], filterset.without(facet)))
+    inactive_linked = [facet for facet in LIMITED_FACETS_IN_ORDER if facet not in active]
+    if inactive_linked:
+        rows.update(shared_linked_facet_rows(inactive_linked, shared))
     for facet in LIMITED_FACETS_IN_ORDER:
-        base = filterset.without(facet) if facet in active else shared
-        rows[facet] = linked_facet_rows(facet, base, selections[facet])
+        if facet in active:
+            rows[facet] = linked_facet_rows(facet, filterset.without(facet), selections[facet])
     return rows
 
 
