@@ -35,7 +35,7 @@ LIMITED_FACETS_IN_ORDER = [*RECORD_FILTERS, "theme"]
 LIMITED_FACETS = set(LIMITED_FACETS_IN_ORDER)
 COLUMN_FACETS = ["kind", "status", "start_year", "amount"]
 # Up to this many measures, a base set shared by several facets is passed to them as ids.
-SHARED_IDS_LIMIT = 5000
+SHARED_IDS_LIMIT = 1000
 SINGLE_VALUE_FACETS = {"start_year", "amount"}
 
 
