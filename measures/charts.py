@@ -23,6 +23,7 @@ from .models import (
     MeasureKind,
     Role,
     Theme,
+    in_language,
     is_english,
 )
 from .money import format_amount
@@ -95,8 +96,7 @@ def list_url(**parameters):
 
 def localized_name(row, prefix):
     """The name of a ``values()`` row in the page's language, the other one if it is empty."""
-    zh, en = row[f"{prefix}name_zh"], row[f"{prefix}name_en"]
-    return (en or zh) if is_english() else (zh or en)
+    return in_language(row[f"{prefix}name_zh"], row[f"{prefix}name_en"])
 
 
 def money_by_theme():

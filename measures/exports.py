@@ -105,10 +105,6 @@ def cell(value):
 class MeasureRows:
     """The measure CSV: both languages' columns, linked records joined as "name (role)"."""
 
-    def __init__(self, request):
-        self.request = request
-        self.roles = {"zh": role_labels("zh-hant"), "en": role_labels("en")}
-
     MEASURE_FIELDS = [
         "slug",
         "name_zh",
@@ -140,6 +136,10 @@ class MeasureRows:
         "source_speech_paragraph",
     ]
     header = [*MEASURE_FIELDS, *JOINED_COLUMNS, *SOURCE_COLUMNS, "url"]
+
+    def __init__(self, request):
+        self.request = request
+        self.roles = {"zh": role_labels("zh-hant"), "en": role_labels("en")}
 
     def rows(self, measures):
         """Rows for ``measures``, fetched a chunk at a time: one query per relation per chunk

@@ -23,7 +23,7 @@ from .models import (
     MeasureKind,
     MeasureStatus,
     Theme,
-    is_english,
+    in_language,
 )
 from .money import format_amount
 
@@ -236,7 +236,6 @@ def toggled(query, parameter, value):
 def facets(filterset):
     """Every facet with its options, counts and toggle links, for the list page."""
     query = filterset.data if isinstance(filterset.data, QueryDict) else QueryDict(mutable=True)
-    english = is_english()
     result = []
     selections = {parameter: sorted(set(query.getlist(parameter))) for parameter in FACETS}
     all_rows = facet_rows_for(filterset, selections)
@@ -247,7 +246,7 @@ def facets(filterset):
         for value, count, name_zh, name_en in rows:
             if not count and value not in selected:
                 continue
-            label = (name_en or name_zh) if english else (name_zh or name_en)
+            label = in_language(name_zh, name_en)
             options.append(
                 FacetOption(
                     value=value,

@@ -26,15 +26,18 @@ def is_english(language=None):
     return not (language or get_language() or "zh-hant").lower().startswith("zh")
 
 
+def in_language(zh, en, language=None):
+    """The Chinese or the English text, following the language; the other one if it is empty."""
+    if is_english(language):
+        return en or zh
+    return zh or en
+
+
 class BilingualMixin:
     """Reads the Chinese or English variant of a field, following the active language."""
 
     def localized(self, field, language=None):
-        zh = getattr(self, f"{field}_zh")
-        en = getattr(self, f"{field}_en")
-        if is_english(language):
-            return en or zh
-        return zh or en
+        return in_language(getattr(self, f"{field}_zh"), getattr(self, f"{field}_en"), language)
 
     @property
     def name(self):
@@ -571,7 +574,7 @@ class MeasureLink(models.Model):
 
     @property
     def note(self):
-        return BilingualMixin.localized(self, "note")
+        return in_language(self.note_zh, self.note_en)
 
 
 def _role_constraints(table):
@@ -729,7 +732,7 @@ class MeasureCount(models.Model):
 
     @property
     def unit(self):
-        return BilingualMixin.localized(self, "unit")
+        return in_language(self.unit_zh, self.unit_en)
 
 
 class Article(BilingualMixin, models.Model):
