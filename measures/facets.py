@@ -9,7 +9,7 @@ so a reader sees what choosing an option would give. A fixed number of queries p
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, Count, Max, Value, When
+from django.db.models import Case, CharField, Count, Value, When
 from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.urls import reverse
@@ -34,8 +34,6 @@ OPTION_LIMIT = 15
 LIMITED_FACETS_IN_ORDER = [*RECORD_FILTERS, "theme"]
 LIMITED_FACETS = set(LIMITED_FACETS_IN_ORDER)
 COLUMN_FACETS = ["kind", "status", "start_year", "amount"]
-# Up to this many measures, a base set shared by several facets is passed to them as ids.
-SHARED_IDS_LIMIT = 1000
 SINGLE_VALUE_FACETS = {"start_year", "amount"}
 
 
@@ -57,43 +55,20 @@ class Facet:
     all_options_url: str = ""
 
 
-def linked_facet_rows(facet, measures, selected=()):
-    """``[(value, count, name_zh, name_en)]`` for a record or theme facet over ``measures``:
-    the ``OPTION_LIMIT`` most frequent options, after any ``selected`` ones.
+def linked_facet_rows(bases, selected_ids):
+    """``{facet: [(value, count, name_zh, name_en)]}`` for record and theme facets, each
+    counted over its own base set of measures (``bases``, ``{facet: measures}``): the
+    ``OPTION_LIMIT`` most frequent options, after its ``selected_ids`` (``{facet: ids}``).
 
-    Counts are grouped by id (cheap integer grouping); names are fetched for the few shown.
+    Two UNION ALL queries in all, whatever the number of facets: the counts, grouped by id
+    (cheap integer grouping), then the names of the options shown.
     """
-    links, target, model = link_table(facet)
-    selected_ids = model.objects.filter(slug__in=selected).values("pk")
-    counts = list(
-        links.filter(measure__in=measures.values("pk"))
-        .values(f"{target}_id")
-        .annotate(
-            n=Count("measure", distinct=facet != "theme"),
-            is_selected=Max(Case(When(**{f"{target}_id__in": selected_ids}, then=1), default=0)),
-        )
-        .order_by("-is_selected", "-n", f"{target}_id")
-        .values_list(f"{target}_id", "n")[: OPTION_LIMIT + len(selected)]
-    )
-    # Always one query, even for no rows (id 0 never exists), so a page makes the same number
-    # of queries whatever its results.
-    ids = [record_id for record_id, _n in counts] or [0]
-    records = {record.pk: record for record in model.objects.filter(pk__in=ids)}
-    return [
-        (records[record_id].slug, n, records[record_id].name_zh, records[record_id].name_en)
-        for record_id, n in counts
-    ]
-
-
-def shared_linked_facet_rows(facets, measures):
-    """``{facet: rows}`` like ``linked_facet_rows`` for record and theme facets that share one
-    base set and have no option selected: two UNION ALL queries in all (counts by id, then
-    the names of the options shown) instead of two queries a facet."""
-    count_branches, name_branches = [], []
+    facets = list(bases)
+    count_branches = []
     for facet in facets:
-        links, target, model = link_table(facet)
+        links, target, _model = link_table(facet)
         count_branches.append(
-            links.filter(measure__in=measures.values("pk"))
+            links.filter(measure__in=bases[facet].values("pk"))
             .order_by()
             .values(f"{target}_id")
             .annotate(facet=Value(facet), n=Count("measure", distinct=facet != "theme"))
@@ -102,10 +77,16 @@ def shared_linked_facet_rows(facets, measures):
     counts = defaultdict(list)
     for facet, record_id, n in count_branches[0].union(*count_branches[1:], all=True):
         counts[facet].append((record_id, n))
-    shown = {}
+    shown, name_branches = {}, []
     for facet in facets:
-        shown[facet] = sorted(counts[facet], key=lambda row: (-row[1], row[0]))[:OPTION_LIMIT]
+        selected = selected_ids.get(facet, set())
+        by_selection_then_count = sorted(
+            counts[facet], key=lambda row: (row[0] not in selected, -row[1], row[0])
+        )
+        shown[facet] = by_selection_then_count[: OPTION_LIMIT + len(selected)]
         _links, _target, model = link_table(facet)
+        # Always one query, even for no rows (id 0 never exists), so a page makes the same
+        # number of queries whatever its results.
         ids = [record_id for record_id, _n in shown[facet]] or [0]
         name_branches.append(
             model.objects.filter(pk__in=ids)
@@ -132,26 +113,29 @@ def link_table(facet):
     return LINK_MODELS[facet].objects, "record", LINKED_RECORD_MODELS[facet]
 
 
-def column_facet_rows(facets, measures):
+def column_facet_rows(bases):
     """``{facet: [(value, count, label, label)]}`` for facets on the measure's own columns
-    (kind, status, start year, amount band), all counted in one pass over ``measures``."""
+    (kind, status, start year, amount band). ``bases`` is ``[(facets, measures)]``: the facets
+    of one entry are counted together, in one pass over its measures; every pass is a branch
+    of one UNION ALL query."""
     bands = Case(
         *(When(band.condition(), then=Value(band.value)) for band in AMOUNT_BANDS),
         output_field=CharField(),
     )
-    grouped = (
+    branches = [
         measures.order_by()
-        .annotate(start_year=ExtractYear("starts_on"), amount=bands)
-        .values_list("kind", "status", "start_year", "amount")
+        .annotate(base=Value(number), start_year=ExtractYear("starts_on"), amount=bands)
+        .values_list("base", "kind", "status", "start_year", "amount")
         .annotate(n=Count("pk"))
-    )
-    totals = {facet: defaultdict(int) for facet in facets}
-    for kind, status, start_year, amount, n in grouped:
+        for number, (_facets, measures) in enumerate(bases)
+    ]
+    totals = {facet: defaultdict(int) for facets, _measures in bases for facet in facets}
+    for base, kind, status, start_year, amount, n in branches[0].union(*branches[1:], all=True):
         values = {"kind": kind, "status": status, "start_year": start_year, "amount": amount}
-        for facet in facets:
+        for facet in bases[base][0]:
             if values[facet] is not None:
                 totals[facet][str(values[facet])] += n
-    return {facet: column_options(facet, totals[facet]) for facet in facets}
+    return {facet: column_options(facet, counts) for facet, counts in totals.items()}
 
 
 def column_options(facet, counts):
@@ -166,43 +150,38 @@ def column_options(facet, counts):
     ]
 
 
-def facet_rows_for(filterset, selections):
+def facet_rows_for(filterset):
     """``{facet: rows}`` for every facet, each over the measures matching all other filters.
 
-    Facets whose own parameter is not in use share one base set: every filter. When filters
-    are in use, that set is fetched once as ids (if it is small enough to pass around), so the
-    facets sharing it do not each evaluate the filters again; the column facets among them are
-    counted together in one query.
+    Facets whose own parameter is not in use share one base set: every filter. When the
+    filters narrow it to a few measures, their ids stand for it, so the facets sharing it do
+    not each evaluate the filters again. Three queries in all: the record and theme counts,
+    their names, and the column counts.
     """
-    active = active_parameters(filterset)
-    shared = filterset.filtered(leave_out={"sort"}).order_by()
-    if active:
-        ids = list(shared.values_list("pk", flat=True)[: SHARED_IDS_LIMIT + 1])
-        if len(ids) <= SHARED_IDS_LIMIT:
-            shared = Measure.objects.filter(pk__in=ids or [0])
-    rows = {}
-    shared_columns = [facet for facet in COLUMN_FACETS if facet not in active]
-    if shared_columns:
-        rows.update(column_facet_rows(shared_columns, shared))
-    for facet in COLUMN_FACETS:
-        if facet in active:
-            rows.update(column_facet_rows([facet], filterset.without(facet)))
-    inactive_linked = [facet for facet in LIMITED_FACETS_IN_ORDER if facet not in active]
-    if inactive_linked:
-        rows.update(shared_linked_facet_rows(inactive_linked, shared))
-    for facet in LIMITED_FACETS_IN_ORDER:
-        if facet in active:
-            rows[facet] = linked_facet_rows(facet, filterset.without(facet), selections[facet])
-    return rows
-
-
-def active_parameters(filterset):
-    """The filter parameters given a usable value in the request."""
-    data, errors = filterset.data, filterset.form.errors
+    active = filterset.active_parameters()
+    ids = filterset.few_matching_ids()
+    if ids is None:
+        shared = filterset.filtered(leave_out={"sort"}).order_by()
+    else:
+        shared = Measure.objects.filter(pk__in=ids or [0])
+    linked_bases = {
+        facet: filterset.without(facet) if facet in active else shared
+        for facet in LIMITED_FACETS_IN_ORDER
+    }
+    selected_ids = {
+        facet: {record.pk for record in filterset.valid_data()[facet]}
+        for facet in LIMITED_FACETS_IN_ORDER
+        if facet in active
+    }
+    column_bases = [
+        ([facet], filterset.without(facet)) for facet in COLUMN_FACETS if facet in active
+    ]
+    sharing = [facet for facet in COLUMN_FACETS if facet not in active]
+    if sharing:
+        column_bases.append((sharing, shared))
     return {
-        name
-        for name in data
-        if name in filterset.filters and name not in errors and data.get(name) not in (None, "")
+        **linked_facet_rows(linked_bases, selected_ids),
+        **column_facet_rows(column_bases),
     }
 
 
@@ -238,7 +217,7 @@ def facets(filterset):
     query = filterset.data if isinstance(filterset.data, QueryDict) else QueryDict(mutable=True)
     result = []
     selections = {parameter: sorted(set(query.getlist(parameter))) for parameter in FACETS}
-    all_rows = facet_rows_for(filterset, selections)
+    all_rows = facet_rows_for(filterset)
     for parameter in FACETS:
         selected = set(selections[parameter])
         options = []

@@ -34,6 +34,9 @@ from .models import (
 from .money import AmountField
 
 MAX_SEARCH_LENGTH = 200
+# Up to this many matching measures, the list page passes their ids around (see few_matching_ids):
+# beyond it, binding the ids as parameters costs more than evaluating the filters again.
+FEW_MEASURES = 1000
 MAX_SEARCH_WORDS = 8
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 RECORD_FILTERS = list(LINKED_RECORD_MODELS)  # committee, institute, funding_scheme, ...
@@ -232,11 +235,38 @@ class MeasureFilter(django_filters.FilterSet):
         emptying the list; the JSON API answers 400 instead.
         """
         if not hasattr(self, "_qs"):
-            queryset = self.filtered()
-            if not self.valid_data().get("sort"):
-                queryset = self.sort_by(queryset, "sort", "start")
-            self._qs = queryset
+            self._qs = self.sorted(self.filtered(leave_out={"sort"}))
         return self._qs
+
+    def sorted(self, queryset):
+        """``queryset`` in the order the request asks for (by start date if it names none)."""
+        return self.sort_by(queryset, "sort", self.valid_data().get("sort") or "start")
+
+    def active_parameters(self):
+        """The filter parameters given a usable value in the request (``sort`` included)."""
+        data, errors = self.data or {}, self.form.errors
+        return {
+            name
+            for name in data
+            if name in self.filters and name not in errors and data.get(name) not in (None, "")
+        }
+
+    def few_matching_ids(self):
+        """The ids of the matching measures, unsorted, when the filters narrow them to at most
+        ``FEW_MEASURES``; otherwise (no filter, or more measures) None. Computed once.
+
+        Read from the indexes alone, they let the list page count its results and fetch its
+        page and facets by id, instead of evaluating the filters again for each.
+        """
+        if not hasattr(self, "_few_matching_ids"):
+            ids = None
+            if self.active_parameters() - {"sort"}:
+                matching = self.filtered(leave_out={"sort"}).order_by()
+                ids = list(matching.values_list("pk", flat=True)[: FEW_MEASURES + 1])
+                if len(ids) > FEW_MEASURES:
+                    ids = None
+            self._few_matching_ids = ids
+        return self._few_matching_ids
 
     def search(self, queryset, name, value):
         for term in value.split():

@@ -419,10 +419,23 @@ class Measure(BilingualMixin, models.Model):
         verbose_name = _("measure")
         verbose_name_plural = _("measures")
         indexes = [
-            # With the id, filtering by amount or start reads the index alone (no table rows).
-            models.Index(fields=["amount_hkd", "id"], name="measure_amount_idx"),
-            models.Index(fields=["starts_on", "id"], name="measure_starts_on_idx"),
-            models.Index(fields=["kind", "status"], name="measure_kind_status_idx"),
+            # Each holds the id and every other column the filters compare, so filtering by
+            # amount, start, kind or status reads an index alone, never the (wide) table rows.
+            models.Index(
+                fields=["amount_hkd", "id"],
+                include=["kind", "status", "starts_on"],
+                name="measure_amount_filter_idx",
+            ),
+            models.Index(
+                fields=["starts_on", "id"],
+                include=["kind", "status", "amount_hkd"],
+                name="measure_starts_filter_idx",
+            ),
+            models.Index(
+                fields=["kind", "status"],
+                include=["id", "amount_hkd", "starts_on"],
+                name="measure_kind_filter_idx",
+            ),
             models.Index(fields=["-updated_at"], name="measure_updated_idx"),
         ]
         constraints = [

@@ -69,6 +69,14 @@ class HomeView(TemplateView):
         )
 
 
+class CountedPaginator(Paginator):
+    """A paginator for a list whose length is already known: it makes no COUNT query."""
+
+    def __init__(self, object_list, per_page, *, count, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count = count  # Paginator.count is a cached property: this is its value.
+
+
 @method_decorator(cached_by_revision, name="dispatch")
 class MeasureListView(FilterView):
     filterset_class = MeasureFilter
@@ -94,8 +102,17 @@ class MeasureListView(FilterView):
 
     def paginate_queryset(self, queryset, page_size):
         """Like ListView's, but a page number past the end or not a number shows the nearest
-        page (with a message) instead of a 404."""
-        paginator = self.get_paginator(queryset, page_size)
+        page (with a message) instead of a 404.
+
+        When the filters leave a few measures, their ids (fetched once, for the facets too)
+        give the count and the page without evaluating the filters again.
+        """
+        ids = self.filterset.few_matching_ids()
+        if ids is None:
+            paginator = self.get_paginator(queryset, page_size)
+        else:
+            by_id = self.filterset.sorted(self.queryset.filter(pk__in=ids))
+            paginator = CountedPaginator(by_id, page_size, count=len(ids))
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
 
