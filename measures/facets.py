@@ -9,6 +9,8 @@ so a reader sees what choosing an option would give. A fixed number of queries p
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Case, CharField, Count, Value, When
 from django.db.models.functions import ExtractYear
 from django.http import QueryDict
@@ -56,61 +58,106 @@ class Facet:
 
 
 def linked_facet_rows(bases, selected_ids):
-    """``{facet: [(value, count, name_zh, name_en)]}`` for record and theme facets, each
-    counted over its own base set of measures (``bases``, ``{facet: measures}``): the
-    ``OPTION_LIMIT`` most frequent options, after its ``selected_ids`` (``{facet: ids}``).
+    """``{facet: [(value, count, name_zh, name_en)]}`` for record and theme facets: the
+    ``OPTION_LIMIT`` most frequent options of each, after its ``selected_ids``
+    (``{facet: ids}``). ``bases`` is ``[(facets, measures)]``: the facets of one entry are
+    counted over its measures.
 
-    Two UNION ALL queries in all, whatever the number of facets: the counts, grouped by id
-    (cheap integer grouping), then the names of the options shown.
+    Two queries in all, whatever the number of facets: the counts (``linked_facet_counts``),
+    then the names of the options shown.
     """
-    facets = list(bases)
-    count_branches = []
-    for facet in facets:
-        links, target, _model = link_table(facet)
-        count_branches.append(
-            links.filter(measure__in=bases[facet].values("pk"))
-            .order_by()
-            .values(f"{target}_id")
-            .annotate(facet=Value(facet), n=Count("measure", distinct=facet != "theme"))
-            .values_list("facet", f"{target}_id", "n")
-        )
-    counts = defaultdict(list)
-    for facet, record_id, n in count_branches[0].union(*count_branches[1:], all=True):
-        counts[facet].append((record_id, n))
-    shown, name_branches = {}, []
-    for facet in facets:
-        selected = selected_ids.get(facet, set())
-        by_selection_then_count = sorted(
-            counts[facet], key=lambda row: (row[0] not in selected, -row[1], row[0])
-        )
-        shown[facet] = by_selection_then_count[: OPTION_LIMIT + len(selected)]
-        _links, _target, model = link_table(facet)
-        # Always one query, even for no rows (id 0 never exists), so a page makes the same
-        # number of queries whatever its results.
-        ids = [record_id for record_id, _n in shown[facet]] or [0]
-        name_branches.append(
-            model.objects.filter(pk__in=ids)
-            .order_by()
-            .annotate(facet=Value(facet))
-            .values_list("facet", "pk", "slug", "name_zh", "name_en")
-        )
-    names = {
-        (facet, pk): (slug, name_zh, name_en)
-        for facet, pk, slug, name_zh, name_en in name_branches[0].union(
-            *name_branches[1:], all=True
-        )
-    }
+    counts = linked_facet_counts(bases)
+    shown = {}
+    for facets, _measures in bases:
+        for facet in facets:
+            selected = selected_ids.get(facet, set())
+            by_selection_then_count = sorted(
+                counts[facet], key=lambda row: (row[0] not in selected, -row[1], row[0])
+            )
+            shown[facet] = by_selection_then_count[: OPTION_LIMIT + len(selected)]
+    names = record_names({facet: [pk for pk, _n in rows] for facet, rows in shown.items()})
     return {
-        facet: [(names[facet, pk][0], n, *names[facet, pk][1:]) for pk, n in shown[facet]]
-        for facet in facets
+        facet: [(names[facet, pk][0], n, *names[facet, pk][1:]) for pk, n in rows]
+        for facet, rows in shown.items()
     }
+
+
+def record_names(ids):
+    """``{(facet, id): (slug, name_zh, name_en)}`` for the records ``ids`` (``{facet: ids}``),
+    in one UNION ALL query (always one, even for no ids, so a page makes the same number of
+    queries whatever its results)."""
+    branches = [
+        facet_model(facet)
+        .objects.filter(pk__in=record_ids or [0])  # id 0 never exists
+        .order_by()
+        .annotate(facet=Value(facet))
+        .values_list("facet", "pk", "slug", "name_zh", "name_en")
+        for facet, record_ids in ids.items()
+    ]
+    return {
+        (facet, pk): (slug, name_zh, name_en)
+        for facet, pk, slug, name_zh, name_en in branches[0].union(*branches[1:], all=True)
+    }
+
+
+def linked_facet_counts(bases):
+    """``{facet: [(record id, number of measures)]}`` for record and theme facets, in one query.
+
+    Each base set of measures is a WITH query, so one shared by several facets is evaluated
+    once (PostgreSQL materialises a WITH query used more than once), and the per-facet
+    branches compile to a few lines each instead of repeating the filters' SQL. The ORM has
+    no WITH, hence the SQL here; the base sets themselves are compiled by the ORM.
+    """
+    connection = connections[Measure.objects.db]
+    quote = connection.ops.quote_name
+    withs, branches, params, branch_params = [], [], [], []
+    for number, (facets, measures) in enumerate(bases):
+        base = f"base_{number}"
+        withs.append(f"{base} (id) AS ({base_sql(measures, connection, params)})")
+        for facet in facets:
+            link_model, target = link_table(facet)
+            table = quote(link_model._meta.db_table)
+            measure = quote(link_model._meta.get_field("measure").column)
+            record = quote(link_model._meta.get_field(target).column)
+            # A record may play two roles in one measure: count the measure once.
+            counted = measure if facet == "theme" else f"DISTINCT {measure}"
+            branches.append(
+                f"SELECT %s, {record}, COUNT({counted}) FROM {table} "
+                f"WHERE {measure} IN (SELECT id FROM {base}) GROUP BY {record}"
+            )
+            branch_params.append(facet)
+    sql = f"WITH {', '.join(withs)} {' UNION ALL '.join(branches)}"
+    counts = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *branch_params])
+        for facet, record_id, n in cursor.fetchall():
+            counts[facet].append((record_id, n))
+    return counts
+
+
+def base_sql(measures, connection, params):
+    """The SQL selecting the ids of ``measures`` (its parameters appended to ``params``)."""
+    try:
+        sql, base_params = (
+            measures.order_by().values("pk").query.get_compiler(connection=connection).as_sql()
+        )
+    except EmptyResultSet:  # a filter that can match nothing, such as an empty list of ids
+        quote = connection.ops.quote_name
+        pk, table = quote(Measure._meta.pk.column), quote(Measure._meta.db_table)
+        return f"SELECT {pk} FROM {table} WHERE 1 = 0"
+    params.extend(base_params)
+    return sql
 
 
 def link_table(facet):
-    """The link rows of a record or theme facet: ``(manager, target field name, model)``."""
+    """The link model of a record or theme facet and the name of its field for the record."""
     if facet == "theme":
-        return Measure.themes.through.objects, "theme", Theme
-    return LINK_MODELS[facet].objects, "record", LINKED_RECORD_MODELS[facet]
+        return Measure.themes.through, "theme"
+    return LINK_MODELS[facet], "record"
+
+
+def facet_model(facet):
+    return Theme if facet == "theme" else LINKED_RECORD_MODELS[facet]
 
 
 def column_facet_rows(bases):
@@ -164,10 +211,12 @@ def facet_rows_for(filterset):
         shared = filterset.filtered(leave_out={"sort"}).order_by()
     else:
         shared = Measure.objects.filter(pk__in=ids or [0])
-    linked_bases = {
-        facet: filterset.without(facet) if facet in active else shared
-        for facet in LIMITED_FACETS_IN_ORDER
-    }
+    linked_bases = [
+        ([facet], filterset.without(facet)) for facet in LIMITED_FACETS_IN_ORDER if facet in active
+    ]
+    linked_sharing = [facet for facet in LIMITED_FACETS_IN_ORDER if facet not in active]
+    if linked_sharing:
+        linked_bases.append((linked_sharing, shared))
     selected_ids = {
         facet: {record.pk for record in filterset.valid_data()[facet]}
         for facet in LIMITED_FACETS_IN_ORDER
