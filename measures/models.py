@@ -298,18 +298,13 @@ class MeasureQuerySet(models.QuerySet):
     def without_amount(self):
         return self.filter(amount_hkd__isnull=True)
 
-    def for_list(self):
-        """What a measure's card in a list shows besides its own fields: its linked records."""
+    def for_display(self):
+        """Everything a detail page or the API shows, in a fixed number of queries."""
         return self.prefetch_related(
             *(
                 models.Prefetch(f"{record_type}_links", link_model.objects.select_related("record"))
                 for record_type, link_model in LINK_MODELS.items()
-            )
-        )
-
-    def for_display(self):
-        """Everything a detail page or the API shows, in a fixed number of queries."""
-        return self.for_list().prefetch_related(
+            ),
             "themes",
             models.Prefetch("citations", Citation.objects.select_related("article")),
             "counts",
@@ -413,6 +408,7 @@ class Measure(BilingualMixin, models.Model):
 
     objects = SlugManager.from_queryset(MeasureQuerySet)()
     history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+    _attached_links = None  # see attach_links()
 
     class Meta:
         ordering = ["starts_on", "name_en"]
@@ -536,8 +532,10 @@ class Measure(BilingualMixin, models.Model):
     def links(self):
         """Every linked record with its role, ordered by record type then name.
 
-        Uses prefetched links when the measure came from ``for_display()``.
+        Uses the links given by ``attach_links()``, or those prefetched by ``for_display()``.
         """
+        if self._attached_links is not None:
+            return self._attached_links
         result = []
         for record_type in LINK_MODELS:
             result.extend(getattr(self, f"{record_type}_links").all())
@@ -700,6 +698,48 @@ LINK_MODELS = {
     "bureau": MeasureBureau,
     "training_course": MeasureTrainingCourse,
 }
+
+
+def attach_links(measures):
+    """Gives each of ``measures`` its links (``Measure.links()``), fetched for all of them in
+    one query instead of one per kind of record: what the cards of a list page show.
+
+    Links and records carry the fields read here; any other field of a record is deferred.
+    """
+    measures = list(measures)
+    if not measures:
+        return measures
+    record_fields = ["id", "slug", "name_zh", "name_en", "short_name_en"]
+    link_fields = ["id", "measure_id", "record_id", "role", "note_zh", "note_en"]
+    branches = [
+        link_model.objects.filter(measure__in=[measure.pk for measure in measures])
+        .order_by()
+        .annotate(record_type=models.Value(record_type))
+        .values_list("record_type", *link_fields, *(f"record__{f}" for f in record_fields))
+        for record_type, link_model in LINK_MODELS.items()
+    ]
+    rows = branches[0].union(*branches[1:], all=True)
+    by_measure = {measure.pk: [] for measure in measures}
+    for record_type, *values in rows:
+        link_values = dict(zip(link_fields, values[: len(link_fields)], strict=True))
+        record_values = dict(zip(record_fields, values[len(link_fields) :], strict=True))
+        link = loaded(LINK_MODELS[record_type], rows.db, link_values)
+        link.record = loaded(LINKED_RECORD_MODELS[record_type], rows.db, record_values)
+        by_measure[link.measure_id].append(link)
+    order = {record_type: number for number, record_type in enumerate(LINK_MODELS)}
+    for measure in measures:
+        measure._attached_links = sorted(
+            by_measure[measure.pk],
+            key=lambda link: (order[link.record.record_type], link.record.name_en, link.pk),
+        )
+    return measures
+
+
+def loaded(model, db, values):
+    """An instance of ``model`` as if read from the database with only the fields in
+    ``values`` (``{attname: value}``); reading another field loads it."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db(db, names, [values[name] for name in names])
 
 
 class MeasureCountManager(models.Manager):

@@ -19,6 +19,7 @@ from .models import (
     LINKED_RECORD_MODELS,
     Measure,
     Theme,
+    attach_links,
 )
 
 MEASURES_PER_PAGE = 20
@@ -80,7 +81,7 @@ class CountedPaginator(Paginator):
 @method_decorator(cached_by_revision, name="dispatch")
 class MeasureListView(FilterView):
     filterset_class = MeasureFilter
-    queryset = Measure.objects.for_list()
+    queryset = Measure.objects.all()
     template_name = "measures/measure_list.html"
     paginate_by = MEASURES_PER_PAGE
     # Invalid filters are shown beside their fields and left out, rather than emptying the list.
@@ -133,6 +134,7 @@ class MeasureListView(FilterView):
                 "shown": page.number,
                 "total": page.paginator.num_pages,
             }
+        page.object_list = attach_links(page.object_list)
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(

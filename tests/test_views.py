@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from measures.models import Measure
 from measures.money import parse_amount
@@ -570,3 +571,21 @@ def test_a_value_that_cannot_be_a_slug_is_refused_before_the_database(client, va
     assert response.status_code == 200
     errors = response.context["filter"].form.errors
     assert "bureau" in errors and "theme" in errors
+
+
+def test_list_cards_show_every_linked_record_with_its_role_as_the_detail_page_does(client):
+    page = client.get("/en/measures/", {"sort": "name"}).content.decode()
+    cards = page.split('<article class="measure-card">')[1:]
+    assert len(cards) == Measure.objects.count()
+    for card in cards:
+        slug = card.split('href="/en/measures/', 1)[1].split("/", 1)[0]
+        measure = Measure.objects.for_display().get(slug=slug)
+        chips = card.split('<ul class="link-chips"', 1)[1].split("</ul>", 1)[0]
+        expected = [
+            f'<a href="{link.record.get_absolute_url()}">{escape(link.record.name_en)}</a> '
+            f'<span class="role">{escape(link.get_role_display())}</span>'
+            for link in measure.links()
+        ]
+        assert expected, slug
+        shown = [chip.split("</li>", 1)[0] for chip in chips.split("<li>")[1:]]
+        assert shown == expected, slug
