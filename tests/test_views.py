@@ -589,3 +589,14 @@ def test_list_cards_show_every_linked_record_with_its_role_as_the_detail_page_do
         assert expected, slug
         shown = [chip.split("</li>", 1)[0] for chip in chips.split("<li>")[1:]]
         assert shown == expected, slug
+
+
+def test_the_sort_menu_shows_the_chosen_order_and_flags_a_bad_one(client):
+    page = client.get("/en/measures/", {"sort": "-amount"}).content.decode()
+    assert '<option value="-amount" selected>Amount, largest first</option>' in page
+    assert page.count(" selected>") == 1
+    bad = client.get("/en/measures/", {"sort": "random"}).content.decode()
+    assert (
+        '<select name="sort" id="id_sort" aria-invalid="true" aria-describedby="sort-error">' in bad
+    )
+    assert '<p class="field-error" id="sort-error" role="alert">' in bad
