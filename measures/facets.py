@@ -161,29 +161,47 @@ def facet_model(facet):
     return Theme if facet == "theme" else LINKED_RECORD_MODELS[facet]
 
 
-def column_facet_rows(bases):
+def column_facet_rows(bases, read=None):
     """``{facet: [(value, count, label, label)]}`` for facets on the measure's own columns
-    (kind, status, start year, amount band). ``bases`` is ``[(facets, measures)]``: the facets
-    of one entry are counted together, in one pass over its measures; every pass is a branch
-    of one UNION ALL query."""
-    bands = Case(
-        *(When(band.condition(), then=Value(band.value)) for band in AMOUNT_BANDS),
-        output_field=CharField(),
-    )
-    branches = [
-        measures.order_by()
-        .annotate(base=Value(number), start_year=ExtractYear("starts_on"), amount=bands)
-        .values_list("base", "kind", "status", "start_year", "amount")
-        .annotate(n=Count("pk"))
-        for number, (_facets, measures) in enumerate(bases)
+    (kind, status, start year, amount band).
+
+    ``bases`` is ``[(facets, measures)]``: the facets of one entry are counted together, in
+    one pass over its measures; every pass is a branch of one UNION ALL query. ``read`` is
+    ``(facets, rows)`` for facets counted here over measures already read as
+    ``MATCHING_COLUMNS`` rows (no query).
+    """
+    totals = defaultdict(lambda: defaultdict(int))
+    if bases:
+        bands = Case(
+            *(When(band.condition(), then=Value(band.value)) for band in AMOUNT_BANDS),
+            output_field=CharField(),
+        )
+        branches = [
+            measures.order_by()
+            .annotate(base=Value(number), start_year=ExtractYear("starts_on"), amount=bands)
+            .values_list("base", "kind", "status", "start_year", "amount")
+            .annotate(n=Count("pk"))
+            for number, (_facets, measures) in enumerate(bases)
+        ]
+        for base, kind, status, year, amount, n in branches[0].union(*branches[1:], all=True):
+            add_column_counts(totals, bases[base][0], kind, status, year, amount, n)
+    if read:
+        facets, rows = read
+        for _pk, kind, status, starts_on, amount_hkd in rows:
+            year = starts_on.year if starts_on else None
+            band = next(band.value for band in AMOUNT_BANDS if band.contains(amount_hkd))
+            add_column_counts(totals, facets, kind, status, year, band, 1)
+    counted = [
+        facet for facets, _measures in [*bases, *([read] if read else [])] for facet in facets
     ]
-    totals = {facet: defaultdict(int) for facets, _measures in bases for facet in facets}
-    for base, kind, status, start_year, amount, n in branches[0].union(*branches[1:], all=True):
-        values = {"kind": kind, "status": status, "start_year": start_year, "amount": amount}
-        for facet in bases[base][0]:
-            if values[facet] is not None:
-                totals[facet][str(values[facet])] += n
-    return {facet: column_options(facet, counts) for facet, counts in totals.items()}
+    return {facet: column_options(facet, totals[facet]) for facet in counted}
+
+
+def add_column_counts(totals, facets, kind, status, start_year, amount, n):
+    values = {"kind": kind, "status": status, "start_year": start_year, "amount": amount}
+    for facet in facets:
+        if values[facet] is not None:
+            totals[facet][str(values[facet])] += n
 
 
 def column_options(facet, counts):
@@ -202,16 +220,17 @@ def facet_rows_for(filterset):
     """``{facet: rows}`` for every facet, each over the measures matching all other filters.
 
     Facets whose own parameter is not in use share one base set: every filter. When the
-    filters narrow it to a few measures, their ids stand for it, so the facets sharing it do
-    not each evaluate the filters again. Three queries in all: the record and theme counts,
-    their names, and the column counts.
+    filters narrow it to a few measures, already read (``few_matching()``), their ids stand
+    for it, so the facets sharing it do not each evaluate the filters again, and the column
+    facets sharing it are counted from what was read. Three queries at most: the record and
+    theme counts, their names, and the column counts.
     """
     active = filterset.active_parameters()
-    ids = filterset.few_matching_ids()
-    if ids is None:
+    matching = filterset.few_matching()
+    if matching is None:
         shared = filterset.filtered(leave_out={"sort"}).order_by()
     else:
-        shared = Measure.objects.filter(pk__in=ids or [0])
+        shared = Measure.objects.filter(pk__in=[row[0] for row in matching] or [0])
     linked_bases = [
         ([facet], filterset.without(facet)) for facet in LIMITED_FACETS_IN_ORDER if facet in active
     ]
@@ -227,11 +246,14 @@ def facet_rows_for(filterset):
         ([facet], filterset.without(facet)) for facet in COLUMN_FACETS if facet in active
     ]
     sharing = [facet for facet in COLUMN_FACETS if facet not in active]
-    if sharing:
+    read = None
+    if sharing and matching is not None:
+        read = (sharing, matching)
+    elif sharing:
         column_bases.append((sharing, shared))
     return {
         **linked_facet_rows(linked_bases, selected_ids),
-        **column_facet_rows(column_bases),
+        **column_facet_rows(column_bases, read),
     }
 
 

@@ -37,6 +37,9 @@ MAX_SEARCH_LENGTH = 200
 # Up to this many matching measures, the list page passes their ids around (see few_matching_ids):
 # beyond it, binding the ids as parameters costs more than evaluating the filters again.
 FEW_MEASURES = 1000
+# What few_matching() reads of each measure: the columns of the kind, status, start year and
+# amount facets (all in the filter indexes).
+MATCHING_COLUMNS = ("pk", "kind", "status", "starts_on", "amount_hkd")
 MAX_SEARCH_WORDS = 8
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 RECORD_FILTERS = list(LINKED_RECORD_MODELS)  # committee, institute, funding_scheme, ...
@@ -58,6 +61,16 @@ class AmountBand:
         if self.below is not None:
             condition &= Q(amount_hkd__lt=self.below)
         return condition
+
+    def contains(self, amount):
+        """Whether ``amount`` (HKD, or None) falls in this band, as ``condition()`` says."""
+        if self.value == "none":
+            return amount is None
+        return (
+            amount is not None
+            and (self.minimum is None or amount >= self.minimum)
+            and (self.below is None or amount < self.below)
+        )
 
 
 AMOUNT_BANDS = [
@@ -251,22 +264,29 @@ class MeasureFilter(django_filters.FilterSet):
             if name in self.filters and name not in errors and data.get(name) not in (None, "")
         }
 
-    def few_matching_ids(self):
-        """The ids of the matching measures, unsorted, when the filters narrow them to at most
-        ``FEW_MEASURES``; otherwise (no filter, or more measures) None. Computed once.
+    def few_matching(self):
+        """The matching measures as ``MATCHING_COLUMNS`` rows, unsorted, when the filters
+        narrow them to at most ``FEW_MEASURES``; otherwise (no filter, or more measures) None.
+        Computed once.
 
-        Read from the indexes alone, they let the list page count its results and fetch its
-        page and facets by id, instead of evaluating the filters again for each.
+        Read from the indexes alone, they let the list page count its results, fetch its page
+        by id and count the column facets they share, instead of evaluating the filters again
+        for each.
         """
-        if not hasattr(self, "_few_matching_ids"):
-            ids = None
+        if not hasattr(self, "_few_matching"):
+            rows = None
             if self.active_parameters() - {"sort"}:
                 matching = self.filtered(leave_out={"sort"}).order_by()
-                ids = list(matching.values_list("pk", flat=True)[: FEW_MEASURES + 1])
-                if len(ids) > FEW_MEASURES:
-                    ids = None
-            self._few_matching_ids = ids
-        return self._few_matching_ids
+                rows = list(matching.values_list(*MATCHING_COLUMNS)[: FEW_MEASURES + 1])
+                if len(rows) > FEW_MEASURES:
+                    rows = None
+            self._few_matching = rows
+        return self._few_matching
+
+    def few_matching_ids(self):
+        """The ids of ``few_matching()``, or None."""
+        rows = self.few_matching()
+        return None if rows is None else [row[0] for row in rows]
 
     def search(self, queryset, name, value):
         for term in value.split():

@@ -327,11 +327,21 @@ def test_facet_counts_reflect_the_other_filters(client):
     }
 
 
-def test_facet_counts_match_the_list_they_lead_to(client):
-    response = client.get(LIST, {"theme": "digital-government"})
-    for value, count in facet(response, "status").items():
-        combined = client.get(LIST, {"theme": "digital-government", "status": value})
-        assert combined.context["paginator"].count == count
+@pytest.mark.parametrize("column", ["kind", "status", "start_year", "amount"])
+@pytest.mark.parametrize(
+    "filters",
+    [{"theme": "digital-government"}, {"bureau": "hksar-government"}, {"amount_min": "1"}, {}],
+)
+def test_facet_counts_match_the_list_they_lead_to(client, column, filters):
+    response = client.get(LIST, filters)
+    counts = facet(response, column)
+    listed = list(response.context["page_obj"])
+    assert len(listed) == response.context["paginator"].count  # the whole list is on one page
+    attribute = {"start_year": "starts_on", "amount": "pk"}.get(column, column)
+    assert bool(counts) == any(getattr(measure, attribute) for measure in listed)
+    for value, count in counts.items():
+        combined = client.get(LIST, {**filters, column: value})
+        assert combined.context["paginator"].count == count, value
 
 
 def test_amount_facet_counts(client):
