@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Case, CharField, Count, Value, When
-from django.db.models.functions import ExtractYear
+from django.db.models import BigIntegerField, Case, CharField, Count, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, ExtractYear
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -58,24 +59,178 @@ class Facet:
     all_options_url: str = ""
 
 
-def linked_facet_rows(bases, selected_ids):
-    """``{facet: [(value, count, name_zh, name_en)]}`` for record and theme facets: the
-    ``OPTION_LIMIT`` most frequent options of each, after its ``selected_ids``
-    (``{facet: ids}``). ``bases`` is ``[(facets, measures)]``: the facets of one entry are
-    counted over its measures.
+@dataclass
+class FacetBase:
+    """A set of measures, and what is counted over it (see ``facet_counts``)."""
 
-    Two queries in all, whatever the number of facets: the counts (``linked_facet_counts``),
-    then the names of the options shown.
+    measures: QuerySet
+    linked: list = field(default_factory=list)  # record and theme facets
+    columns: list = field(default_factory=list)  # column facets
+    sized: bool = False  # count the measures themselves too
+
+
+def facet_rows_for(filterset):
+    """``({facet: rows}, number of matching measures)``: every facet, each over the measures
+    matching all other filters, and the length of the list.
+
+    Facets whose own parameter is not in use share one base set: every filter. When the
+    filters narrow it to a few measures, already read (``few_matching()``), their ids stand
+    for it and the column facets sharing it are counted from what was read; otherwise one
+    pass over it counts those and the list itself. Three queries in all, whatever the filters
+    and the size of the data: the matching measures, every count, and the names shown.
     """
-    counts = linked_facet_counts(bases)
-    shown = {}
-    for facets, _measures in bases:
-        for facet in facets:
-            selected = selected_ids.get(facet, set())
-            by_selection_then_count = sorted(
-                counts[facet], key=lambda row: (row[0] not in selected, -row[1], row[0])
+    active = filterset.active_parameters()
+    matching = filterset.few_matching()
+    if matching is None:
+        shared = filterset.filtered(leave_out={"sort"}).order_by()
+    else:
+        shared = Measure.objects.filter(pk__in=[row[0] for row in matching] or [0])
+    bases = [
+        FacetBase(filterset.without(facet), linked=[facet])
+        for facet in LIMITED_FACETS_IN_ORDER
+        if facet in active
+    ]
+    bases += [
+        FacetBase(filterset.without(facet), columns=[facet])
+        for facet in COLUMN_FACETS
+        if facet in active
+    ]
+    sharing_columns = [facet for facet in COLUMN_FACETS if facet not in active]
+    bases.append(
+        FacetBase(
+            shared,
+            linked=[facet for facet in LIMITED_FACETS_IN_ORDER if facet not in active],
+            columns=sharing_columns if matching is None else [],
+            sized=matching is None,
+        )
+    )
+    linked_counts, column_counts, sizes = facet_counts(bases)
+    if matching is None:
+        total = sizes[-1]
+    else:
+        total = len(matching)
+        for _pk, kind, status, starts_on, amount_hkd in matching:
+            year = starts_on.year if starts_on else None
+            band = next(band.value for band in AMOUNT_BANDS if band.contains(amount_hkd))
+            add_column_counts(column_counts, sharing_columns, kind, status, year, band, 1)
+    selected_ids = {
+        facet: {record.pk for record in filterset.valid_data()[facet]}
+        for facet in LIMITED_FACETS_IN_ORDER
+        if facet in active
+    }
+    rows = linked_facet_rows(linked_counts, selected_ids)
+    rows.update({facet: column_options(facet, column_counts[facet]) for facet in COLUMN_FACETS})
+    return rows, total
+
+
+def facet_counts(bases):
+    """Every count over ``bases`` (``[FacetBase]``), in one statement: ``(linked, columns,
+    sizes)``, where ``linked`` is ``{facet: [(record id, measures)]}``, ``columns`` is
+    ``{facet: {value: measures}}`` and ``sizes`` the number of measures in each base that
+    is ``sized`` (0 for the others).
+
+    Each base is a WITH query, so one shared by several facets is evaluated once (PostgreSQL
+    materialises a WITH query used more than once), and a record facet's branch is a few lines
+    instead of the filters' SQL again. The ORM has no WITH, hence the SQL here; the bases and
+    the column passes are compiled by the ORM.
+    """
+    connection = connections[Measure.objects.db]
+    quote = connection.ops.quote_name
+    withs, with_params = [], []
+    # The column passes come first: their typed columns give the types of the UNION's columns,
+    # which the NULLs of the record branches then take (PostgreSQL resolves them pairwise).
+    column_branches, column_params, linked_branches, linked_params = [], [], [], []
+    for number, base in enumerate(bases):
+        name = f"base_{number}"
+        withs.append(f"{name} (id) AS ({base_sql(base.measures, connection, with_params)})")
+        if base.columns or base.sized:
+            sql, params = column_pass_sql(name, number, connection)
+            column_branches.append(sql)
+            column_params.extend(params)
+        for facet in base.linked:
+            link_model, target = link_table(facet)
+            table = quote(link_model._meta.db_table)
+            measure = quote(link_model._meta.get_field("measure").column)
+            record = quote(link_model._meta.get_field(target).column)
+            # A record may play two roles in one measure: count the measure once.
+            counted = measure if facet == "theme" else f"DISTINCT {measure}"
+            linked_branches.append(
+                f"SELECT %s, {record}, NULL, NULL, NULL, NULL, COUNT({counted}) FROM {table} "
+                f"WHERE {measure} IN (SELECT id FROM {name}) GROUP BY {record}"
             )
-            shown[facet] = by_selection_then_count[: OPTION_LIMIT + len(selected)]
+            linked_params.append(facet)
+    linked, columns = defaultdict(list), defaultdict(lambda: defaultdict(int))
+    sizes = [0] * len(bases)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH {', '.join(withs)} {' UNION ALL '.join([*column_branches, *linked_branches])}",
+            [*with_params, *column_params, *linked_params],
+        )
+        for tag, record_id, kind, status, start_year, amount, n in cursor.fetchall():
+            if tag in LIMITED_FACETS:
+                linked[tag].append((record_id, n))
+                continue
+            base = int(tag)
+            sizes[base] += n
+            year = None if start_year is None else int(start_year)
+            add_column_counts(columns, bases[base].columns, kind, status, year, amount, n)
+    return linked, columns, sizes
+
+
+def column_pass_sql(base, tag, connection):
+    """The SQL grouping the measures of the WITH query ``base`` by the column facets' values
+    (kind, status, start year, amount band), its rows tagged ``tag``."""
+    bands = Case(
+        *(When(band.condition(), then=Value(band.value)) for band in AMOUNT_BANDS),
+        output_field=CharField(),
+    )
+    grouped = (
+        Measure.objects.filter(pk__in=RawSQL(f"SELECT id FROM {base}", ()))
+        .order_by()
+        .annotate(
+            tag=Value(str(tag)),
+            record=Cast(Value(None), BigIntegerField()),  # typed: see facet_counts
+            start_year=ExtractYear("starts_on"),
+            amount=bands,
+        )
+        .values_list("tag", "record", "kind", "status", "start_year", "amount")
+        .annotate(n=Count("pk"))
+    )
+    return grouped.query.get_compiler(connection=connection).as_sql()
+
+
+def add_column_counts(counts, facets, kind, status, start_year, amount, n):
+    values = {"kind": kind, "status": status, "start_year": start_year, "amount": amount}
+    for facet in facets:
+        if values[facet] is not None:
+            counts[facet][str(values[facet])] += n
+
+
+def base_sql(measures, connection, params):
+    """The SQL selecting the ids of ``measures`` (its parameters appended to ``params``)."""
+    try:
+        sql, base_params = (
+            measures.order_by().values("pk").query.get_compiler(connection=connection).as_sql()
+        )
+    except EmptyResultSet:  # a filter that can match nothing, such as an empty list of ids
+        quote = connection.ops.quote_name
+        pk, table = quote(Measure._meta.pk.column), quote(Measure._meta.db_table)
+        return f"SELECT {pk} FROM {table} WHERE 1 = 0"
+    params.extend(base_params)
+    return sql
+
+
+def linked_facet_rows(counts, selected_ids):
+    """``{facet: [(value, count, name_zh, name_en)]}`` for record and theme facets, from
+    their ``counts`` (see ``facet_counts``): the ``OPTION_LIMIT`` most frequent options of
+    each, after its ``selected_ids`` (``{facet: ids}``)."""
+    shown = {}
+    for facet in LIMITED_FACETS_IN_ORDER:
+        selected = selected_ids.get(facet, set())
+        by_selection_then_count = sorted(
+            counts[facet], key=lambda row: (row[0] not in selected, -row[1], row[0])
+        )
+        shown[facet] = by_selection_then_count[: OPTION_LIMIT + len(selected)]
     names = record_names({facet: [pk for pk, _n in rows] for facet, rows in shown.items()})
     return {
         facet: [(names[facet, pk][0], n, *names[facet, pk][1:]) for pk, n in rows]
@@ -101,55 +256,6 @@ def record_names(ids):
     }
 
 
-def linked_facet_counts(bases):
-    """``{facet: [(record id, number of measures)]}`` for record and theme facets, in one query.
-
-    Each base set of measures is a WITH query, so one shared by several facets is evaluated
-    once (PostgreSQL materialises a WITH query used more than once), and the per-facet
-    branches compile to a few lines each instead of repeating the filters' SQL. The ORM has
-    no WITH, hence the SQL here; the base sets themselves are compiled by the ORM.
-    """
-    connection = connections[Measure.objects.db]
-    quote = connection.ops.quote_name
-    withs, branches, params, branch_params = [], [], [], []
-    for number, (facets, measures) in enumerate(bases):
-        base = f"base_{number}"
-        withs.append(f"{base} (id) AS ({base_sql(measures, connection, params)})")
-        for facet in facets:
-            link_model, target = link_table(facet)
-            table = quote(link_model._meta.db_table)
-            measure = quote(link_model._meta.get_field("measure").column)
-            record = quote(link_model._meta.get_field(target).column)
-            # A record may play two roles in one measure: count the measure once.
-            counted = measure if facet == "theme" else f"DISTINCT {measure}"
-            branches.append(
-                f"SELECT %s, {record}, COUNT({counted}) FROM {table} "
-                f"WHERE {measure} IN (SELECT id FROM {base}) GROUP BY {record}"
-            )
-            branch_params.append(facet)
-    sql = f"WITH {', '.join(withs)} {' UNION ALL '.join(branches)}"
-    counts = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *branch_params])
-        for facet, record_id, n in cursor.fetchall():
-            counts[facet].append((record_id, n))
-    return counts
-
-
-def base_sql(measures, connection, params):
-    """The SQL selecting the ids of ``measures`` (its parameters appended to ``params``)."""
-    try:
-        sql, base_params = (
-            measures.order_by().values("pk").query.get_compiler(connection=connection).as_sql()
-        )
-    except EmptyResultSet:  # a filter that can match nothing, such as an empty list of ids
-        quote = connection.ops.quote_name
-        pk, table = quote(Measure._meta.pk.column), quote(Measure._meta.db_table)
-        return f"SELECT {pk} FROM {table} WHERE 1 = 0"
-    params.extend(base_params)
-    return sql
-
-
 def link_table(facet):
     """The link model of a record or theme facet and the name of its field for the record."""
     if facet == "theme":
@@ -159,49 +265,6 @@ def link_table(facet):
 
 def facet_model(facet):
     return Theme if facet == "theme" else LINKED_RECORD_MODELS[facet]
-
-
-def column_facet_rows(bases, read=None):
-    """``{facet: [(value, count, label, label)]}`` for facets on the measure's own columns
-    (kind, status, start year, amount band).
-
-    ``bases`` is ``[(facets, measures)]``: the facets of one entry are counted together, in
-    one pass over its measures; every pass is a branch of one UNION ALL query. ``read`` is
-    ``(facets, rows)`` for facets counted here over measures already read as
-    ``MATCHING_COLUMNS`` rows (no query).
-    """
-    totals = defaultdict(lambda: defaultdict(int))
-    if bases:
-        bands = Case(
-            *(When(band.condition(), then=Value(band.value)) for band in AMOUNT_BANDS),
-            output_field=CharField(),
-        )
-        branches = [
-            measures.order_by()
-            .annotate(base=Value(number), start_year=ExtractYear("starts_on"), amount=bands)
-            .values_list("base", "kind", "status", "start_year", "amount")
-            .annotate(n=Count("pk"))
-            for number, (_facets, measures) in enumerate(bases)
-        ]
-        for base, kind, status, year, amount, n in branches[0].union(*branches[1:], all=True):
-            add_column_counts(totals, bases[base][0], kind, status, year, amount, n)
-    if read:
-        facets, rows = read
-        for _pk, kind, status, starts_on, amount_hkd in rows:
-            year = starts_on.year if starts_on else None
-            band = next(band.value for band in AMOUNT_BANDS if band.contains(amount_hkd))
-            add_column_counts(totals, facets, kind, status, year, band, 1)
-    counted = [
-        facet for facets, _measures in [*bases, *([read] if read else [])] for facet in facets
-    ]
-    return {facet: column_options(facet, totals[facet]) for facet in counted}
-
-
-def add_column_counts(totals, facets, kind, status, start_year, amount, n):
-    values = {"kind": kind, "status": status, "start_year": start_year, "amount": amount}
-    for facet in facets:
-        if values[facet] is not None:
-            totals[facet][str(values[facet])] += n
 
 
 def column_options(facet, counts):
@@ -214,47 +277,6 @@ def column_options(facet, counts):
         (value, n, labels.get(value, value), labels.get(value, value))
         for value, n in counts.items()
     ]
-
-
-def facet_rows_for(filterset):
-    """``{facet: rows}`` for every facet, each over the measures matching all other filters.
-
-    Facets whose own parameter is not in use share one base set: every filter. When the
-    filters narrow it to a few measures, already read (``few_matching()``), their ids stand
-    for it, so the facets sharing it do not each evaluate the filters again, and the column
-    facets sharing it are counted from what was read. Three queries at most: the record and
-    theme counts, their names, and the column counts.
-    """
-    active = filterset.active_parameters()
-    matching = filterset.few_matching()
-    if matching is None:
-        shared = filterset.filtered(leave_out={"sort"}).order_by()
-    else:
-        shared = Measure.objects.filter(pk__in=[row[0] for row in matching] or [0])
-    linked_bases = [
-        ([facet], filterset.without(facet)) for facet in LIMITED_FACETS_IN_ORDER if facet in active
-    ]
-    linked_sharing = [facet for facet in LIMITED_FACETS_IN_ORDER if facet not in active]
-    if linked_sharing:
-        linked_bases.append((linked_sharing, shared))
-    selected_ids = {
-        facet: {record.pk for record in filterset.valid_data()[facet]}
-        for facet in LIMITED_FACETS_IN_ORDER
-        if facet in active
-    }
-    column_bases = [
-        ([facet], filterset.without(facet)) for facet in COLUMN_FACETS if facet in active
-    ]
-    sharing = [facet for facet in COLUMN_FACETS if facet not in active]
-    read = None
-    if sharing and matching is not None:
-        read = (sharing, matching)
-    elif sharing:
-        column_bases.append((sharing, shared))
-    return {
-        **linked_facet_rows(linked_bases, selected_ids),
-        **column_facet_rows(column_bases, read),
-    }
 
 
 def facet_label(facet):
@@ -287,12 +309,13 @@ def toggled(query, parameter, value):
 
 
 def facets(filterset):
-    """Every facet with its options, counts and toggle links, for the list page."""
+    """Every facet with its options, counts and toggle links, for the list page; and the
+    number of measures in the list (see ``facet_rows_for``)."""
     query = filterset.data if isinstance(filterset.data, QueryDict) else QueryDict(mutable=True)
     result = []
     selections = {parameter: sorted(set(query.getlist(parameter))) for parameter in FACETS}
     without_page = {key: values for key, values in query.lists() if key != "page"}
-    all_rows = facet_rows_for(filterset)
+    all_rows, matching = facet_rows_for(filterset)
     for parameter in FACETS:
         selected = set(selections[parameter])
         options = []
@@ -314,7 +337,7 @@ def facets(filterset):
         if parameter in LIMITED_FACETS and len(rows) >= OPTION_LIMIT + len(selected):
             facet.all_options_url = all_options_url(parameter)
         result.append(facet)
-    return result
+    return result, matching
 
 
 def active_filters(filterset, query):

@@ -105,15 +105,13 @@ class MeasureListView(FilterView):
         """Like ListView's, but a page number past the end or not a number shows the nearest
         page (with a message) instead of a 404.
 
-        When the filters leave a few measures, their ids (fetched once, for the facets too)
-        give the count and the page without evaluating the filters again.
+        The list's length comes with the facets, instead of a COUNT query of its own; when
+        the filters leave a few measures, the page is read by their ids.
         """
         ids = self.filterset.few_matching_ids()
-        if ids is None:
-            paginator = self.get_paginator(queryset, page_size)
-        else:
-            by_id = self.filterset.sorted(self.queryset.filter(pk__in=ids))
-            paginator = CountedPaginator(by_id, page_size, count=len(ids))
+        if ids is not None:
+            queryset = self.filterset.sorted(self.queryset.filter(pk__in=ids))
+        paginator = CountedPaginator(queryset, page_size, count=self.matching)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
 
@@ -123,6 +121,7 @@ class MeasureListView(FilterView):
         return kwargs
 
     def get_context_data(self, **kwargs):
+        self.facets, self.matching = facets(self.filterset)
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
         requested = self.request.GET.get("page")
@@ -139,7 +138,7 @@ class MeasureListView(FilterView):
         query.pop("page", None)
         context.update(
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
-            facets=facets(self.filterset),
+            facets=self.facets,
             active_filters=active_filters(self.filterset, query),
             query_without_page=query.urlencode(),
         )

@@ -610,3 +610,24 @@ def test_the_sort_menu_shows_the_chosen_order_and_flags_a_bad_one(client):
         '<select name="sort" id="id_sort" aria-invalid="true" aria-describedby="sort-error">' in bad
     )
     assert '<p class="field-error" id="sort-error" role="alert">' in bad
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"kind": "education", "amount_min": "1億", "status": "ongoing"},
+        {"bureau": "hksar-government", "theme": "digital-government"},
+        {"amount": "1b-plus", "sort": "-amount"},
+        {"q": "人工智能", "start_year": "2026"},
+        {},
+    ],
+)
+def test_a_list_of_many_measures_shows_the_same_as_a_list_of_few(client, filters, monkeypatch):
+    """Past FEW_MEASURES matches, the list counts and pages by its filters instead of by
+    the ids it read: readers must not see the difference."""
+    few = client.get(LIST, filters)
+    monkeypatch.setattr("measures.filters.FEW_MEASURES", 0)
+    many = client.get(LIST, filters)
+    assert many.context["paginator"].count == few.context["paginator"].count
+    assert slugs(many) == slugs(few)
+    assert many.context["facets"] == few.context["facets"]
