@@ -233,12 +233,17 @@ class MeasureFilter(django_filters.FilterSet):
         return self.form.cleaned_data
 
     def filtered(self, leave_out=()):
-        """The measures matching every valid parameter but those in ``leave_out``."""
-        queryset = self.queryset.all()
-        for name, value in self.valid_data().items():
-            if name not in leave_out:
-                queryset = self.filters[name].filter(queryset, value)
-        return queryset
+        """The measures matching every valid parameter but those in ``leave_out``. Built
+        once for each ``leave_out`` (a list page asks for some several times)."""
+        built = self.__dict__.setdefault("_filtered", {})
+        key = frozenset(leave_out)
+        if key not in built:
+            queryset = self.queryset.all()
+            for name, value in self.valid_data().items():
+                if name not in leave_out:
+                    queryset = self.filters[name].filter(queryset, value)
+            built[key] = queryset
+        return built[key]
 
     @property
     def qs(self):
