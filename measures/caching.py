@@ -36,8 +36,7 @@ def with_revision_headers(request, response, revision):
 
 def cached_by_revision(view):
     """Serves GET/HEAD of ``view`` from the cache while the data is unchanged, answers
-    ``If-None-Match``/``If-Modified-Since`` with 304, and stores only plain 200 responses
-    asked for more than once."""
+    ``If-None-Match``/``If-Modified-Since`` with 304, and stores only plain 200 responses."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -65,7 +64,6 @@ def cached_by_revision(view):
             and response.status_code == 200
             and not response.streaming
             and not response.cookies
-            and asked_before(key)
         ):
             cache.set(
                 key,
@@ -80,11 +78,3 @@ def cached_by_revision(view):
         return response
 
     return wrapper
-
-
-def asked_before(key):
-    """Whether this page was rendered before: a page is stored the second time it is asked
-    for, so one-off filter combinations cost a small marker instead of a whole page, and do
-    not push the pages people share out of the cache."""
-    first_time = cache.add(f"asked:{key}", True, settings.PAGE_CACHE_SECONDS)
-    return not first_time
