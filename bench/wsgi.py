@@ -2,8 +2,6 @@
 
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-application = get_wsgi_application()
+from budget2026.wsgi import application  # noqa: E402, F401  (production's start-up, measured)
