@@ -34,15 +34,16 @@ from .models import (
 from .money import AmountField
 
 MAX_SEARCH_LENGTH = 200
-# Up to this many matching measures, the list page passes their ids around (see few_matching_ids):
-# beyond it, binding the ids as parameters costs more than evaluating the filters again.
+MAX_SEARCH_WORDS = 8
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+RECORD_FILTERS = list(LINKED_RECORD_MODELS)  # committee, institute, funding_scheme, ...
+# Up to this many matching measures, the list page reads them and passes their ids around (see
+# few_matching()); beyond it, binding the ids as parameters costs more than evaluating the
+# filters again.
 FEW_MEASURES = 1000
 # What few_matching() reads of each measure: the columns of the kind, status, start year and
 # amount facets (all in the filter indexes).
 MATCHING_COLUMNS = ("pk", "kind", "status", "starts_on", "amount_hkd")
-MAX_SEARCH_WORDS = 8
-SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
-RECORD_FILTERS = list(LINKED_RECORD_MODELS)  # committee, institute, funding_scheme, ...
 
 
 @dataclass(frozen=True)
