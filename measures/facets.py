@@ -280,11 +280,9 @@ def column_options(facet, counts):
         return [(band.value, counts[band.value], band.label, band.label) for band in AMOUNT_BANDS]
     if facet == "start_year":
         return [(year, counts[year], year, year) for year in sorted(counts)]
-    labels = dict((MeasureKind if facet == "kind" else MeasureStatus).choices)
-    return [
-        (value, n, labels.get(value, value), labels.get(value, value))
-        for value, n in counts.items()
-    ]
+    # In the order of the choices, whatever order the counts came in.
+    choices = (MeasureKind if facet == "kind" else MeasureStatus).choices
+    return [(value, counts[value], label, label) for value, label in choices if value in counts]
 
 
 def facet_label(facet):

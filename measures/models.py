@@ -718,7 +718,8 @@ def attach_links(measures):
         .values_list("record_type", *link_fields, *(f"record__{f}" for f in record_fields))
         for record_type, link_model in LINK_MODELS.items()
     ]
-    rows = branches[0].union(*branches[1:], all=True)
+    # By name in the database's collation, as the detail page's links (Meta.ordering) are.
+    rows = branches[0].union(*branches[1:], all=True).order_by("record__name_en", "id")
     by_measure = {measure.pk: [] for measure in measures}
     for record_type, *values in rows:
         link_values = dict(zip(link_fields, values[: len(link_fields)], strict=True))
@@ -728,9 +729,9 @@ def attach_links(measures):
         by_measure[link.measure_id].append(link)
     order = {record_type: number for number, record_type in enumerate(LINK_MODELS)}
     for measure in measures:
+        # By kind of record; within a kind, the order of the query (sorted() is stable).
         measure._attached_links = sorted(
-            by_measure[measure.pk],
-            key=lambda link: (order[link.record.record_type], link.record.name_en, link.pk),
+            by_measure[measure.pk], key=lambda link: order[link.record.record_type]
         )
     return measures
 

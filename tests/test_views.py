@@ -619,6 +619,9 @@ def test_the_sort_menu_shows_the_chosen_order_and_flags_a_bad_one(client):
         {"bureau": "hksar-government", "theme": "digital-government"},
         {"amount": "1b-plus", "sort": "-amount"},
         {"q": "人工智能", "start_year": "2026"},
+        {"q": "AI"},
+        {"status": "ongoing"},
+        {"amount": "none"},
         {},
     ],
 )
