@@ -130,12 +130,22 @@ if os.environ.get("DATABASE_URL"):
         }
     except ValueError as error:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # The data fits in memory (or on SSD), where reading a row by index costs little more
-        # than reading it in sequence: PostgreSQL's default (4.0) is for spinning disks, and
-        # makes it scan whole link tables where a few index lookups would do.
+    # The data fits in memory (or on SSD), where reading a row by index costs little more than
+    # reading it in sequence: PostgreSQL's default (4.0) is for spinning disks, and makes it
+    # scan whole link tables where a few index lookups would do. Sent when connecting; empty
+    # leaves the server's own value (a pooler such as PgBouncer may refuse the option).
+    random_page_cost = os.environ.get("DATABASE_RANDOM_PAGE_COST", "1.1").strip()
+    if random_page_cost and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        try:
+            usable = 0 < float(random_page_cost) < 1e6
+        except ValueError:
+            usable = False
+        if not usable:
+            raise ImproperlyConfigured(
+                f"DATABASE_RANDOM_PAGE_COST must be a number above 0, not {random_page_cost!r}"
+            )
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-            "options", "-c random_page_cost=1.1"
+            "options", f"-c random_page_cost={random_page_cost}"
         )
 else:
     DATABASES = {
