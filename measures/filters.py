@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -282,9 +283,13 @@ class MeasureFilter(django_filters.FilterSet):
         if not hasattr(self, "_few_matching"):
             rows = None
             if self.active_parameters() - {"sort"}:
+                limit = FEW_MEASURES
+                max_parameters = connections[self.queryset.db].features.max_query_params
+                if max_parameters:  # SQLite's oldest builds take 999: leave room for the filters'
+                    limit = min(limit, max_parameters // 2)
                 matching = self.filtered(leave_out={"sort"}).order_by()
-                rows = list(matching.values_list(*MATCHING_COLUMNS)[: FEW_MEASURES + 1])
-                if len(rows) > FEW_MEASURES:
+                rows = list(matching.values_list(*MATCHING_COLUMNS)[: limit + 1])
+                if len(rows) > limit:
                     rows = None
             self._few_matching = rows
         return self._few_matching
