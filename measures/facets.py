@@ -77,8 +77,9 @@ def facet_rows_for(filterset):
     Facets whose own parameter is not in use share one base set: every filter. When the
     filters narrow it to a few measures, already read (``few_matching()``), their ids stand
     for it and the column facets sharing it are counted from what was read; otherwise one
-    pass over it counts those and the list itself. Three queries in all, whatever the filters
-    and the size of the data: the matching measures, every count, and the names shown.
+    pass over it counts those and the list itself. At most three queries, whatever the filters
+    and the size of the data: the matching measures (none without a filter), every count, and
+    the names shown.
     """
     active = filterset.active_parameters()
     matching = filterset.few_matching()
