@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,19 @@ from measures.editors import EDITORS_GROUP
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The article the data was curated from; shared/ sits beside the project checkout.
 SOURCE_ARTICLE = PROJECT_ROOT.parent / "shared" / "seeds" / "000_b7e36cb6305b4123.txt"
+
+
+def run_in_project(*args, **environment):
+    """``python *args`` in a fresh process in the project folder, with ``environment`` added to
+    this process's: for settings that are read once, at start-up."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="session")

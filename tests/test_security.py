@@ -1,9 +1,6 @@
 """Safe to put on the internet: headers, deploy settings, login throttling, CSRF, permissions."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -12,7 +9,7 @@ from django.urls import reverse
 
 from measures.models import Measure
 
-from .conftest import PROJECT_ROOT
+from .conftest import run_in_project
 
 pytestmark = pytest.mark.django_db
 
@@ -24,16 +21,8 @@ PRODUCTION_ENV = {
 
 
 def run_with_production_settings(*args, tmp_path):
-    env = {**os.environ, **PRODUCTION_ENV}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'production-check.sqlite3'}"
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    database = f"sqlite:///{tmp_path / 'production-check.sqlite3'}"
+    return run_in_project(*args, **PRODUCTION_ENV, DATABASE_URL=database)
 
 
 def test_production_settings_pass_the_deploy_check_without_warnings(tmp_path):
@@ -45,15 +34,7 @@ def test_production_settings_pass_the_deploy_check_without_warnings(tmp_path):
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "x.org", "SECRET_KEY": ""}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_in_project("manage.py", "check", DEBUG="0", ALLOWED_HOSTS="x.org", SECRET_KEY="")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 

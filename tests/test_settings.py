@@ -1,13 +1,10 @@
 """Settings read from the environment: safe defaults, and a clear refusal of bad values."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from .conftest import PROJECT_ROOT
+from .conftest import run_in_project
 
 POSTGRES = "postgres://budget@db.example.org:5432/budget"
 PRINT_DATABASE_OPTIONS = (
@@ -17,15 +14,7 @@ PRINT_DATABASE_OPTIONS = (
 
 
 def run_python(code, **environment):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "budget2026.settings", **environment}
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_in_project("-c", code, DJANGO_SETTINGS_MODULE="budget2026.settings", **environment)
 
 
 def database_options(**environment):
