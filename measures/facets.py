@@ -86,7 +86,7 @@ def facet_rows_for(filterset):
     if matching is None:
         shared = filterset.filtered(leave_out={"sort"}).order_by()
     else:
-        shared = Measure.objects.filter(pk__in=[row[0] for row in matching] or [0])
+        shared = Measure.objects.filter(pk__in=filterset.few_matching_ids())
     bases = [
         FacetBase(filterset.without(facet), linked=[facet])
         for facet in LIMITED_FACETS_IN_ORDER
