@@ -453,11 +453,13 @@ def write_lua(name, parts):
 
 
 def lua_script(name, data_lines=(), body="fixed.lua"):
-    """A wrk script: generated data, then a request generator from bench/lua, then the report."""
+    """A wrk script: generated data, per-thread random seeding, a request generator from
+    bench/lua, then the report."""
     return write_lua(
         name,
         [
             *data_lines,
+            (LUA / "random.lua").read_text(),
             (LUA / body).read_text(),
             (LUA / "report.lua").read_text(),
         ],

@@ -4,17 +4,6 @@
 -- SORTS are generated above this code by bench/run.py). The minimum amount is a random whole
 -- number of dollars, so no two requests share a query string and no cache can answer.
 
-local counter = 0
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("thread_number", counter)
-end
-
-function init(args)
-  math.randomseed(os.time() * 1000 + (thread_number or 0) * 7919)
-end
-
 local function pick(list)
   return list[math.random(#list)]
 end
