@@ -159,7 +159,7 @@ def samples(urls):
     )
     soak_measures = [
         {"slug": slug, "name_en": name_en}
-        for slug, name_en in Measure.objects.filter(bureau_links__record__slug=urls["bureau"])
+        for slug, name_en in Measure.objects.filter(record_links__record__slug=urls["bureau"])
         .exclude(amount_hkd=None)
         .distinct()
         .order_by("-amount_hkd", "name_en", "pk")

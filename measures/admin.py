@@ -1,27 +1,22 @@
 """The editors' admin: every record editable, with its change history one click away."""
 
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import MeasureAdminForm
 from .models import (
+    RECORD_MODELS,
     Article,
-    Bureau,
     Citation,
-    Committee,
-    FundingScheme,
-    Institute,
     Measure,
-    MeasureBureau,
-    MeasureCommittee,
     MeasureCount,
-    MeasureFundingScheme,
-    MeasureInstitute,
-    MeasureTrainingCourse,
+    MeasureLink,
+    Record,
+    RecordType,
     Theme,
-    TrainingCourse,
 )
 from .money import format_amount
 
@@ -46,29 +41,10 @@ class HasAmountFilter(admin.SimpleListFilter):
 
 
 class LinkInline(admin.TabularInline):
+    model = MeasureLink
     extra = 0
     autocomplete_fields = ["record"]
     fields = ["record", "role", "note_zh", "note_en"]
-
-
-class CommitteeLinkInline(LinkInline):
-    model = MeasureCommittee
-
-
-class InstituteLinkInline(LinkInline):
-    model = MeasureInstitute
-
-
-class FundingSchemeLinkInline(LinkInline):
-    model = MeasureFundingScheme
-
-
-class BureauLinkInline(LinkInline):
-    model = MeasureBureau
-
-
-class TrainingCourseLinkInline(LinkInline):
-    model = MeasureTrainingCourse
 
 
 class CountInline(admin.TabularInline):
@@ -118,11 +94,7 @@ class MeasureAdmin(SimpleHistoryAdmin):
         (_("Record"), {"fields": [("created_at", "updated_at", "version"), "opened_version"]}),
     ]
     inlines = [
-        CommitteeLinkInline,
-        InstituteLinkInline,
-        FundingSchemeLinkInline,
-        BureauLinkInline,
-        TrainingCourseLinkInline,
+        LinkInline,
         CountInline,
         CitationInline,
     ]
@@ -134,7 +106,9 @@ class MeasureAdmin(SimpleHistoryAdmin):
         return format_amount(measure.amount_hkd, get_language())
 
 
-class LinkedRecordAdmin(SimpleHistoryAdmin):
+class RecordAdmin(SimpleHistoryAdmin):
+    """One kind of record (``model.TYPE``): its shared fields and those of its kind."""
+
     list_display = ["name_zh", "name_en", "short_name_en", "slug", "measure_count", "updated_at"]
     list_display_links = ["name_zh", "name_en"]
     search_fields = [
@@ -147,19 +121,34 @@ class LinkedRecordAdmin(SimpleHistoryAdmin):
     ]
     prepopulated_fields = {"slug": ["name_en"]}
     readonly_fields = ["updated_at"]
-    extra_fields = []
-    fieldsets = [
-        (None, {"fields": ["slug", ("name_zh", "name_en"), "short_name_en"]}),
-        (_("Description"), {"fields": [("description_zh", "description_en")]}),
-    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_measure_totals()
 
+    def get_list_display(self, request):
+        if self.model.TYPE == RecordType.BUREAU:
+            return [*self.list_display[:3], "kind", "successor", "measure_count"]
+        if self.model.TYPE == RecordType.TRAINING_COURSE:
+            return [*self.list_display[:3], "provider", "measure_count"]
+        return self.list_display
+
+    def get_list_filter(self, request):
+        return {RecordType.BUREAU: ["kind"], RecordType.TRAINING_COURSE: ["provider"]}.get(
+            self.model.TYPE, []
+        )
+
+    def get_autocomplete_fields(self, request):
+        own = Record.TYPE_FIELDS[self.model.TYPE]
+        return [name for name in ("successor", "provider") if name in own]
+
     def get_fieldsets(self, request, obj=None):
-        fieldsets = list(super().get_fieldsets(request, obj))
-        if self.extra_fields:
-            fieldsets.insert(1, (_("Details"), {"fields": self.extra_fields}))
+        fieldsets = [
+            (None, {"fields": ["slug", ("name_zh", "name_en"), "short_name_en"]}),
+            (_("Description"), {"fields": [("description_zh", "description_en")]}),
+        ]
+        own = paired(Record.TYPE_FIELDS[self.model.TYPE])
+        if own:
+            fieldsets.append((_("Details"), {"fields": own}))
         return fieldsets + [(_("Record"), {"fields": ["updated_at"]})]
 
     @admin.display(description=_("measures"), ordering="measure_count")
@@ -167,35 +156,46 @@ class LinkedRecordAdmin(SimpleHistoryAdmin):
         return record.measure_count
 
 
-@admin.register(Committee)
-class CommitteeAdmin(LinkedRecordAdmin):
-    extra_fields = [("chair_zh", "chair_en")]
+def paired(field_names):
+    """Chinese and English variants of a field side by side: ``[("chair_zh", "chair_en")]``."""
+    result = []
+    for name in field_names:
+        if name.endswith("_en") and result and result[-1] == name.removesuffix("_en") + "_zh":
+            result[-1] = (result[-1], name)
+        else:
+            result.append(name)
+    return result
 
 
-@admin.register(Institute)
-class InstituteAdmin(LinkedRecordAdmin):
-    pass
+for _model in RECORD_MODELS.values():
+    admin.site.register(_model, RecordAdmin)
 
 
-@admin.register(FundingScheme)
-class FundingSchemeAdmin(LinkedRecordAdmin):
-    pass
+@admin.register(Record)
+class AnyRecordAdmin(RecordAdmin):
+    """Every record, whatever its kind: what the link inline's autocomplete searches. Not
+    listed on the admin index; editors edit a record in the section of its kind."""
 
+    list_display = ["name_zh", "name_en", "type", "short_name_en", "measure_count"]
+    list_filter = ["type"]
 
-@admin.register(Bureau)
-class BureauAdmin(LinkedRecordAdmin):
-    list_display = [*LinkedRecordAdmin.list_display[:3], "kind", "successor", "measure_count"]
-    list_filter = ["kind"]
-    autocomplete_fields = ["successor"]
-    extra_fields = ["kind", "successor", ("succession_note_zh", "succession_note_en")]
+    def get_model_perms(self, request):
+        return {}
 
+    def get_list_display(self, request):
+        return self.list_display
 
-@admin.register(TrainingCourse)
-class TrainingCourseAdmin(LinkedRecordAdmin):
-    list_display = [*LinkedRecordAdmin.list_display[:3], "provider", "measure_count"]
-    list_filter = ["provider"]
-    autocomplete_fields = ["provider"]
-    extra_fields = ["provider", ("audience_zh", "audience_en")]
+    def get_list_filter(self, request):
+        return self.list_filter
+
+    def get_autocomplete_fields(self, request):
+        return []
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        record = self.get_object(request, object_id)
+        if record is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        return redirect(f"admin:measures_{record._meta.model_name}_change", record.pk)
 
 
 @admin.register(Theme)

@@ -1,24 +1,39 @@
 """What a Budget AI measure is, what it involves, and where each fact was stated.
 
 A ``Measure`` is one artificial-intelligence measure of the 2026-27 Budget. It links to the five
-kinds of record it involves (committees, institutes, funding schemes, bureaux/departments and
-training courses) through link tables that say the role each record plays. Every measure cites
-the sentences it was curated from (``Citation``) in a news ``Article``.
+kinds of ``Record`` it involves (committees, institutes, funding schemes, bureaux/departments and
+training courses, all in one table) through ``MeasureLink``, which says the role each plays.
+Every measure cites the sentences it was curated from (``Citation``) in a news ``Article``.
 
 Every record has a Chinese and an English name; ``localized()`` picks the one for the language
 of the page being rendered.
 """
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import connection, models, transaction
-from django.db.models import Count, F, Func, OuterRef, Q, Subquery
+from django.db import models, transaction
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from . import search
 from .money import MAX_AMOUNT as MAX_AMOUNT_HKD
 
 
@@ -54,6 +69,21 @@ class SlugManager(models.Manager):
         return self.get(slug=slug)
 
 
+class ThemeQuerySet(models.QuerySet):
+    def with_measure_totals(self):
+        """Annotates how many measures serve each theme (``measure_count``), how many of them
+        state an amount (``measures_with_amount``) and the money they carry, each in full."""
+        return self.annotate(
+            measure_count=Count("measures"),
+            measures_with_amount=Count("measures", filter=Q(measures__amount_hkd__isnull=False)),
+            total_amount_hkd=Sum("measures__amount_hkd"),
+        )
+
+
+class ThemeManager(SlugManager.from_queryset(ThemeQuerySet)):
+    pass
+
+
 class Theme(BilingualMixin, models.Model):
     """A theme or sector a measure serves: life and health, embodied AI, flooding, banking ..."""
 
@@ -61,7 +91,7 @@ class Theme(BilingualMixin, models.Model):
     name_zh = models.CharField(_("Chinese name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100)
 
-    objects = SlugManager()
+    objects = ThemeManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -79,15 +109,37 @@ class Theme(BilingualMixin, models.Model):
         return (self.slug,)
 
 
-class LinkedRecordQuerySet(models.QuerySet):
+class RecordType(models.TextChoices):
+    """The five kinds of record a measure involves, in the order pages list them."""
+
+    COMMITTEE = "committee", _("committee")
+    INSTITUTE = "institute", _("institute")
+    FUNDING_SCHEME = "funding_scheme", _("funding scheme")
+    BUREAU = "bureau", _("bureau or department")
+    TRAINING_COURSE = "training_course", _("training course")
+
+
+class BodyKind(models.TextChoices):
+    """What kind of body a bureau or department record is."""
+
+    BUREAU = "bureau", _("Policy bureau")
+    DEPARTMENT = "department", _("Government department")
+    OFFICE = "office", _("Government office or unit")
+    PUBLIC_BODY = "public_body", _("Public body")
+    POST = "post", _("Public office holder")
+
+
+class RecordQuerySet(models.QuerySet):
+    def of_type(self, record_type):
+        return self.filter(type=record_type)
+
     def with_measure_totals(self):
         """Annotates how many measures each record is linked to and the money they carry.
 
         A record linked to one measure in two roles counts that measure (and its money) once.
         """
-        link_model = self.model.links.rel.related_model
         linked_measures = Measure.objects.filter(
-            pk__in=link_model.objects.filter(record=OuterRef(OuterRef("pk"))).values("measure_id")
+            pk__in=MeasureLink.objects.filter(record=OuterRef(OuterRef("pk"))).values("measure")
         ).order_by()
         return self.annotate(
             measure_count=Subquery(
@@ -101,10 +153,10 @@ class LinkedRecordQuerySet(models.QuerySet):
         )
 
     def most_linked(self, limit):
-        """The ``limit`` records linked to most measures, with their totals, most first."""
-        link_model = self.model.links.rel.related_model
+        """The ``limit`` records of this queryset linked to most measures, with their totals."""
         top_ids = (
-            link_model.objects.values("record")
+            MeasureLink.objects.filter(record__in=self.order_by().values("pk"))
+            .values("record")
             .annotate(n=Count("measure", distinct=True))
             .order_by("-n", "record")
             .values_list("record", flat=True)[:limit]
@@ -116,14 +168,22 @@ class LinkedRecordQuerySet(models.QuerySet):
         )
 
 
-class LinkedRecordManager(SlugManager.from_queryset(LinkedRecordQuerySet)):
-    pass
+class RecordManager(models.Manager.from_queryset(RecordQuerySet)):
+    def get_by_natural_key(self, record_type, slug):
+        return self.get(type=record_type, slug=slug)
 
 
-class LinkedRecord(BilingualMixin, models.Model):
-    """What the five kinds of record a measure involves have in common."""
+class Record(BilingualMixin, models.Model):
+    """A committee, institute, funding scheme, bureau or department, or training course.
 
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    The five kinds share one table; the few fields that belong to one kind only (listed in
+    ``TYPE_FIELDS``) stay empty on the others, as the table's constraints require. Each kind
+    has a proxy model (``Committee``, ``Bureau`` ...) with its own admin section and pages, and
+    a record read from the database comes back as an instance of its kind's proxy.
+    """
+
+    type = models.CharField(_("type"), max_length=20, choices=RecordType.choices)
+    slug = models.SlugField(_("slug"), max_length=100)
     name_zh = models.CharField(_("Chinese name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=300)
     short_name_en = models.CharField(
@@ -131,94 +191,14 @@ class LinkedRecord(BilingualMixin, models.Model):
     )
     description_zh = models.TextField(_("Chinese description"), blank=True)
     description_en = models.TextField(_("English description"), blank=True)
-    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
 
-    objects = LinkedRecordManager()
-
-    # The `type` value of the API and the URL segment of each concrete kind.
-    record_type = ""
-    url_segment = ""
-
-    class Meta:
-        abstract = True
-        ordering = ["name_en"]
-
-    def __str__(self):
-        return f"{self.name_zh} / {self.name_en}"
-
-    def get_absolute_url(self):
-        return reverse(f"measures:{self.record_type}-detail", args=[self.slug])
-
-    def natural_key(self):
-        return (self.slug,)
-
-    @classmethod
-    def get_list_url(cls):
-        return reverse(f"measures:{cls.record_type}-list")
-
-    @property
-    def description(self):
-        return self.localized("description")
-
-
-class Committee(LinkedRecord):
-    """A committee, task force or team that steers or coordinates AI work."""
-
+    # Committees only
     chair_zh = models.CharField(
         _("chaired by (Chinese)"), max_length=200, blank=True, help_text=_("As named in the source")
     )
     chair_en = models.CharField(_("chaired by (English)"), max_length=200, blank=True)
-    record_type = "committee"
-    url_segment = "committees"
-    history = HistoricalRecords()
-
-    class Meta(LinkedRecord.Meta):
-        verbose_name = _("committee")
-        verbose_name_plural = _("committees")
-
-    @property
-    def chair(self):
-        return self.localized("chair")
-
-
-class Institute(LinkedRecord):
-    """A research institute, laboratory platform, university or other education institution."""
-
-    record_type = "institute"
-    url_segment = "institutes"
-    history = HistoricalRecords()
-
-    class Meta(LinkedRecord.Meta):
-        verbose_name = _("institute")
-        verbose_name_plural = _("institutes")
-
-
-class FundingScheme(LinkedRecord):
-    """A named fund, subsidy scheme or funding programme."""
-
-    record_type = "funding_scheme"
-    url_segment = "funding-schemes"
-    history = HistoricalRecords()
-
-    class Meta(LinkedRecord.Meta):
-        verbose_name = _("funding scheme")
-        verbose_name_plural = _("funding schemes")
-
-
-class BodyKind(models.TextChoices):
-    """What kind of body a Bureau record is."""
-
-    BUREAU = "bureau", _("Policy bureau")
-    DEPARTMENT = "department", _("Government department")
-    OFFICE = "office", _("Government office or unit")
-    PUBLIC_BODY = "public_body", _("Public body")
-    POST = "post", _("Public office holder")
-
-
-class Bureau(LinkedRecord):
-    """A policy bureau, government department, office, team or public body."""
-
-    kind = models.CharField(_("kind of body"), max_length=20, choices=BodyKind.choices)
+    # Bureaux and departments only
+    kind = models.CharField(_("kind of body"), max_length=20, choices=BodyKind.choices, blank=True)
     successor = models.ForeignKey(
         "self",
         verbose_name=_("renamed or succeeded by"),
@@ -226,6 +206,7 @@ class Bureau(LinkedRecord):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="predecessors",
+        limit_choices_to={"type": RecordType.BUREAU},
     )
     succession_note_zh = models.CharField(
         _("succession note (Chinese)"), max_length=300, blank=True
@@ -233,62 +214,243 @@ class Bureau(LinkedRecord):
     succession_note_en = models.CharField(
         _("succession note (English)"), max_length=300, blank=True
     )
-    record_type = "bureau"
-    url_segment = "bureaux"
-    history = HistoricalRecords()
-
-    class Meta(LinkedRecord.Meta):
-        verbose_name = _("bureau or department")
-        verbose_name_plural = _("bureaux and departments")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=BodyKind.values),
-                name="bureau_kind_valid",
-                violation_error_message=_("Choose a kind of body from the list."),
-            ),
-            models.CheckConstraint(
-                condition=~Q(successor=F("pk")),
-                name="bureau_not_own_successor",
-                violation_error_message=_("A body cannot be its own successor."),
-            ),
-        ]
-
-    @property
-    def succession_note(self):
-        return self.localized("succession_note")
-
-
-class TrainingCourse(LinkedRecord):
-    """A course, degree programme, module or training offered under a measure."""
-
+    # Training courses only
     provider = models.ForeignKey(
-        Bureau,
+        "self",
         verbose_name=_("provider"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="courses",
+        limit_choices_to={"type": RecordType.BUREAU},
         help_text=_("The body that runs it, where the source says"),
     )
     audience_zh = models.CharField(_("audience (Chinese)"), max_length=200, blank=True)
     audience_en = models.CharField(_("audience (English)"), max_length=200, blank=True)
-    record_type = "training_course"
-    url_segment = "training-courses"
+
+    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
+
+    objects = RecordManager()
     history = HistoricalRecords()
 
-    class Meta(LinkedRecord.Meta):
-        verbose_name = _("training course")
-        verbose_name_plural = _("training courses")
+    # The fields every kind has, and those that belong to one kind: what the admin form, the
+    # API and the CSV tables show of each kind.
+    SHARED_FIELDS = [
+        "slug",
+        "name_zh",
+        "name_en",
+        "short_name_en",
+        "description_zh",
+        "description_en",
+    ]
+    TYPE_FIELDS = {
+        RecordType.COMMITTEE: ["chair_zh", "chair_en"],
+        RecordType.INSTITUTE: [],
+        RecordType.FUNDING_SCHEME: [],
+        RecordType.BUREAU: ["kind", "successor", "succession_note_zh", "succession_note_en"],
+        RecordType.TRAINING_COURSE: ["provider", "audience_zh", "audience_en"],
+    }
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("record")
+        verbose_name_plural = _("records")
+        indexes = [
+            models.Index(fields=["type", "name_en"], name="record_type_name_idx"),
+            models.Index(fields=["-updated_at"], name="record_updated_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["type", "slug"],
+                name="record_slug_unique_in_type",
+                violation_error_message=_("Another record of this type has this slug."),
+            ),
+            models.CheckConstraint(
+                condition=Q(type__in=RecordType.values),
+                name="record_type_valid",
+                violation_error_message=_("Choose a type of record from the list."),
+            ),
+            models.CheckConstraint(
+                condition=Q(type=RecordType.COMMITTEE) | Q(chair_zh="", chair_en=""),
+                name="record_chair_only_for_committees",
+                violation_error_message=_("Only a committee has a chair."),
+            ),
+            models.CheckConstraint(
+                condition=Q(type=RecordType.BUREAU, kind__in=BodyKind.values)
+                | ~Q(type=RecordType.BUREAU)
+                & Q(
+                    kind="",
+                    successor__isnull=True,
+                    succession_note_zh="",
+                    succession_note_en="",
+                ),
+                name="record_body_fields_only_for_bureaux",
+                violation_error_message=_(
+                    "A bureau or department needs a kind of body from the list; other records "
+                    "have no kind, successor or succession note."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(successor=F("pk")),
+                name="record_not_own_successor",
+                violation_error_message=_("A body cannot be its own successor."),
+            ),
+            models.CheckConstraint(
+                condition=Q(type=RecordType.TRAINING_COURSE)
+                | Q(provider__isnull=True, audience_zh="", audience_en=""),
+                name="record_course_fields_only_for_courses",
+                violation_error_message=_("Only a training course has a provider and audience."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name_zh} / {self.name_en}"
+
+    def save(self, *args, **kwargs):
+        if not self.type and getattr(type(self), "TYPE", None):
+            self.type = type(self).TYPE
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse(f"measures:{self.type}-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.type, self.slug)
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        for field_name in ("successor", "provider"):
+            related = getattr(self, field_name)
+            if related is not None and related.type != RecordType.BUREAU:
+                errors[field_name] = _("Choose a bureau or department.")
+        if self.type == RecordType.BUREAU and self.successor_id:
+            seen, body = {self.pk}, self.successor
+            while body is not None:
+                if body.pk in seen:
+                    errors["successor"] = _("This succession would go round in a circle.")
+                    break
+                seen.add(body.pk)
+                body = body.successor
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        record = super().from_db(db, field_names, values)
+        model = RECORD_MODELS.get(record.__dict__.get("type"))
+        if model is not None and cls is not model:
+            record.__class__ = model
+        return record
+
+    @property
+    def record_type(self):
+        return self.type
+
+    @property
+    def description(self):
+        return self.localized("description")
+
+    @property
+    def chair(self):
+        return self.localized("chair")
+
+    @property
+    def succession_note(self):
+        return self.localized("succession_note")
 
     @property
     def audience(self):
         return self.localized("audience")
 
 
-LINKED_RECORD_MODELS = {
-    model.record_type: model
-    for model in (Committee, Institute, FundingScheme, Bureau, TrainingCourse)
+class RecordOfTypeManager(RecordManager):
+    def get_queryset(self):
+        return super().get_queryset().filter(type=self.model.TYPE)
+
+
+class TypedRecord(Record):
+    """What the proxy of one kind of record adds: its manager and list page."""
+
+    TYPE = ""
+    url_segment = ""  # of its pages' addresses
+    objects = RecordOfTypeManager()
+
+    class Meta:
+        proxy = True
+
+    @classmethod
+    def get_list_url(cls):
+        return reverse(f"measures:{cls.TYPE}-list")
+
+
+class Committee(TypedRecord):
+    """A committee, task force or team that steers or coordinates AI work."""
+
+    TYPE = RecordType.COMMITTEE
+    url_segment = "committees"
+
+    class Meta:
+        proxy = True
+        verbose_name = _("committee")
+        verbose_name_plural = _("committees")
+
+
+class Institute(TypedRecord):
+    """A research institute, laboratory platform, university or other education institution."""
+
+    TYPE = RecordType.INSTITUTE
+    url_segment = "institutes"
+
+    class Meta:
+        proxy = True
+        verbose_name = _("institute")
+        verbose_name_plural = _("institutes")
+
+
+class FundingScheme(TypedRecord):
+    """A named fund, subsidy scheme or funding programme."""
+
+    TYPE = RecordType.FUNDING_SCHEME
+    url_segment = "funding-schemes"
+
+    class Meta:
+        proxy = True
+        verbose_name = _("funding scheme")
+        verbose_name_plural = _("funding schemes")
+
+
+class Bureau(TypedRecord):
+    """A policy bureau, government department, office, team or public body."""
+
+    TYPE = RecordType.BUREAU
+    url_segment = "bureaux"
+
+    class Meta:
+        proxy = True
+        verbose_name = _("bureau or department")
+        verbose_name_plural = _("bureaux and departments")
+
+
+class TrainingCourse(TypedRecord):
+    """A course, degree programme, module or training offered under a measure."""
+
+    TYPE = RecordType.TRAINING_COURSE
+    url_segment = "training-courses"
+
+    class Meta:
+        proxy = True
+        verbose_name = _("training course")
+        verbose_name_plural = _("training courses")
+
+
+# Each kind of record's proxy model, in the order of RecordType.
+RECORD_MODELS = {
+    model.TYPE: model for model in (Committee, Institute, FundingScheme, Bureau, TrainingCourse)
 }
+for _model in RECORD_MODELS.values():
+    # django-simple-history's admin reads the history manager's name from the model's options.
+    _model._meta.simple_history_manager_attribute = Record._meta.simple_history_manager_attribute
 
 
 class MeasureQuerySet(models.QuerySet):
@@ -298,13 +460,42 @@ class MeasureQuerySet(models.QuerySet):
     def without_amount(self):
         return self.filter(amount_hkd__isnull=True)
 
+    def linked_to(self, records):
+        """The measures linked to any of ``records`` (a semi-join: no row repeats)."""
+        return self.filter(pk__in=MeasureLink.objects.filter(record__in=records).values("measure"))
+
+    def search(self, query):
+        """The measures matching every word of ``query`` (see search.py)."""
+        return search.matching(self, query)
+
+    def with_links(self):
+        """Each measure's links (``Measure.links()``) with their records, in one query."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "record_links",
+                MeasureLink.objects.select_related("record").in_display_order(),
+            )
+        )
+
+    def refresh_search(self, chunk_size=1000):
+        """Rewrites the search documents of these measures (after a bulk load)."""
+        measures = self.prefetch_related(
+            "themes", models.Prefetch("record_links", MeasureLink.objects.select_related("record"))
+        ).order_by("pk")
+        changed = []
+        for measure in measures.iterator(chunk_size=chunk_size):
+            documents = measure.search_documents()
+            if documents != (measure.search_names, measure.search_text):
+                measure.search_names, measure.search_text = documents
+                changed.append(measure)
+            if len(changed) >= chunk_size:
+                Measure.objects.bulk_update(changed, ["search_names", "search_text"])
+                changed = []
+        Measure.objects.bulk_update(changed, ["search_names", "search_text"])
+
     def for_display(self):
         """Everything a detail page or the API shows, in a fixed number of queries."""
-        return self.prefetch_related(
-            *(
-                models.Prefetch(f"{record_type}_links", link_model.objects.select_related("record"))
-                for record_type, link_model in LINK_MODELS.items()
-            ),
+        return self.with_links().prefetch_related(
             "themes",
             models.Prefetch("citations", Citation.objects.select_related("article")),
             "counts",
@@ -384,21 +575,12 @@ class Measure(BilingualMixin, models.Model):
         _("what the amount is"), max_length=20, choices=AmountType.choices, blank=True
     )
 
-    committees = models.ManyToManyField(
-        Committee, through="MeasureCommittee", related_name="measures", blank=True
+    records = models.ManyToManyField(
+        Record, through="MeasureLink", related_name="measures", blank=True
     )
-    institutes = models.ManyToManyField(
-        Institute, through="MeasureInstitute", related_name="measures", blank=True
-    )
-    funding_schemes = models.ManyToManyField(
-        FundingScheme, through="MeasureFundingScheme", related_name="measures", blank=True
-    )
-    bureaux = models.ManyToManyField(
-        Bureau, through="MeasureBureau", related_name="measures", blank=True
-    )
-    training_courses = models.ManyToManyField(
-        TrainingCourse, through="MeasureTrainingCourse", related_name="measures", blank=True
-    )
+    # Written by refresh_search(), read by search.py.
+    search_names = models.TextField(editable=False, blank=True, default="")
+    search_text = models.TextField(editable=False, blank=True, default="")
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last edited"), auto_now=True)
@@ -407,8 +589,9 @@ class Measure(BilingualMixin, models.Model):
     )
 
     objects = SlugManager.from_queryset(MeasureQuerySet)()
-    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
-    _attached_links = None  # see attach_links()
+    history = HistoricalRecords(
+        excluded_fields=["version", "updated_at", "search_names", "search_text"]
+    )
 
     class Meta:
         ordering = ["starts_on", "name_en"]
@@ -500,46 +683,62 @@ class Measure(BilingualMixin, models.Model):
     def related_measures(self, limit=5):
         """Other measures sharing linked records or themes with this one, most shared first.
 
-        Counts matches in the link tables alone (one grouped query over their measure ids),
-        then fetches the ``limit`` best; uses the prefetched links of ``for_display()``.
+        Uses the prefetched links and themes of ``for_display()``.
         """
-        matches, params = [], []
-        sources = [(Measure.themes.through, "theme_id", [t.pk for t in self.themes.all()])]
-        for record_type, link_model in LINK_MODELS.items():
-            links = getattr(self, f"{record_type}_links").all()
-            sources.append((link_model, "record_id", [link.record_id for link in links]))
-        for model, column, ids in sources:
-            if ids:
-                placeholders = ", ".join(["%s"] * len(ids))
-                matches.append(
-                    f"SELECT measure_id FROM {model._meta.db_table} "
-                    f"WHERE {column} IN ({placeholders})"
-                )
-                params += ids
-        if not matches:
-            return []
-        sql = (
-            f"SELECT measure_id FROM ({' UNION ALL '.join(matches)}) AS matches "
-            "WHERE measure_id <> %s GROUP BY measure_id "
-            "ORDER BY COUNT(*) DESC, measure_id LIMIT %s"
+        record_ids = {link.record_id for link in self.links()}
+        theme_ids = {theme.pk for theme in self.themes.all()}
+        shared_links = MeasureLink.objects.filter(record__in=record_ids)
+        shared_themes = Measure.themes.through.objects.filter(theme__in=theme_ids)
+        return list(
+            Measure.objects.filter(
+                Q(pk__in=shared_links.values("measure")) | Q(pk__in=shared_themes.values("measure"))
+            )
+            .exclude(pk=self.pk)
+            .annotate(
+                shared=count_of(shared_links.filter(measure=OuterRef("pk")))
+                + count_of(shared_themes.filter(measure=OuterRef("pk")))
+            )
+            .order_by("-shared", "pk")[:limit]
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, self.pk, limit])
-            ranked = [row[0] for row in cursor.fetchall()]
-        by_id = Measure.objects.in_bulk(ranked)
-        return [by_id[pk] for pk in ranked if pk in by_id]
 
     def links(self):
-        """Every linked record with its role, ordered by record type then name.
+        """Every linked record with its role, by kind of record, then name (prefetched by
+        ``with_links()`` or ``for_display()``)."""
+        return self.record_links.all()
 
-        Uses the links given by ``attach_links()``, or those prefetched by ``for_display()``.
-        """
-        if self._attached_links is not None:
-            return self._attached_links
-        result = []
-        for record_type in LINK_MODELS:
-            result.extend(getattr(self, f"{record_type}_links").all())
-        return result
+    def search_documents(self):
+        """``(search_names, search_text)`` from this measure, its links and its themes (both
+        prefetched by ``with_search_sources()``, or read here)."""
+        names = (self.name_zh, self.name_en)
+        text = search.document(
+            *names,
+            self.summary_zh,
+            self.summary_en,
+            self.timing_zh,
+            self.timing_en,
+            *(
+                value
+                for link in self.links()
+                for value in (link.record.name_zh, link.record.name_en, link.record.short_name_en)
+            ),
+            *(value for theme in self.themes.all() for value in (theme.name_zh, theme.name_en)),
+        )
+        return search.document(*names), text
+
+    def refresh_search(self):
+        """Writes this measure's search documents (see search.py) when they changed."""
+        documents = self.search_documents()
+        if documents != (self.search_names, self.search_text):
+            self.search_names, self.search_text = documents
+            Measure.objects.filter(pk=self.pk).update(
+                search_names=self.search_names, search_text=self.search_text
+            )
+
+
+def count_of(subquery):
+    """How many rows ``subquery`` (correlated to a measure) has, 0 when none."""
+    counted = subquery.order_by().values("measure").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
 
 
 class Role(models.TextChoices):
@@ -554,193 +753,92 @@ class Role(models.TextChoices):
     BENEFITS = "benefits", _("Benefits")
 
 
-class MeasureLinkManager(models.Manager):
-    def get_by_natural_key(self, measure_slug, record_slug, role):
-        return self.get(measure__slug=measure_slug, record__slug=record_slug, role=role)
+def in_record_type_order(field="type"):
+    """An expression giving each record type its position in ``RecordType`` (for ordering)."""
+    return Case(
+        *(
+            When(**{field: value}, then=Value(position))
+            for position, value in enumerate(RecordType.values)
+        ),
+        output_field=models.IntegerField(),
+    )
+
+
+class MeasureLinkQuerySet(models.QuerySet):
+    def in_display_order(self):
+        """By kind of record (in the order of ``RecordType``), then by the record's name."""
+        return self.order_by(in_record_type_order("record__type"), "record__name_en", "pk")
+
+    def leading(self):
+        """The links naming each measure's lead body: the bureaux or departments said to lead
+        it; where none is, those that fund it."""
+        bureaux = self.filter(record__type=RecordType.BUREAU)
+        led = MeasureLink.objects.filter(
+            measure=OuterRef("measure"), record__type=RecordType.BUREAU, role=Role.LEADS
+        )
+        return bureaux.alias(measure_is_led=Exists(led)).filter(
+            Q(role=Role.LEADS) | Q(role=Role.FUNDS, measure_is_led=False)
+        )
+
+
+class MeasureLinkManager(models.Manager.from_queryset(MeasureLinkQuerySet)):
+    def get_by_natural_key(self, measure_slug, record_type, record_slug, role):
+        return self.get(
+            measure__slug=measure_slug,
+            record__type=record_type,
+            record__slug=record_slug,
+            role=role,
+        )
 
 
 class MeasureLink(models.Model):
     """A measure's link to one record, with the role that record plays in the measure."""
 
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="record_links"
+    )
+    record = models.ForeignKey(
+        Record, verbose_name=_("record"), on_delete=models.PROTECT, related_name="measure_links"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     note_zh = models.CharField(_("note (Chinese)"), max_length=300, blank=True)
     note_en = models.CharField(_("note (English)"), max_length=300, blank=True)
 
     objects = MeasureLinkManager()
+    history = HistoricalRecords()
 
     class Meta:
-        abstract = True
+        verbose_name = _("linked record")
+        verbose_name_plural = _("linked records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "record", "role"],
+                name="measurelink_unique_role",
+                violation_error_message=_("This record already has this role in the measure."),
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values),
+                name="measurelink_role_valid",
+                violation_error_message=_("Choose a role from the list."),
+            ),
+        ]
+        indexes = [models.Index(fields=["record", "measure"], name="measurelink_record_idx")]
 
     def __str__(self):
         return f"{self.measure} — {self.get_role_display()} — {self.record}"
 
     def natural_key(self):
-        return (self.measure.slug, self.record.slug, self.role)
+        return (self.measure.slug, self.record.type, self.record.slug, self.role)
 
-    natural_key.dependencies = ["measures.measure"]
+    natural_key.dependencies = ["measures.measure", "measures.record"]
 
     @property
     def record_type(self):
-        return self.record.record_type
+        return self.record.type
 
     @property
     def note(self):
         return in_language(self.note_zh, self.note_en)
-
-
-def _role_constraints(table):
-    return [
-        models.UniqueConstraint(
-            fields=["measure", "record", "role"],
-            name=f"{table}_unique_role",
-            violation_error_message=_("This record already has this role in the measure."),
-        ),
-        models.CheckConstraint(
-            condition=Q(role__in=Role.values),
-            name=f"{table}_role_valid",
-            violation_error_message=_("Choose a role from the list."),
-        ),
-    ]
-
-
-class MeasureCommittee(MeasureLink):
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="committee_links")
-    record = models.ForeignKey(
-        Committee, verbose_name=_("committee"), on_delete=models.PROTECT, related_name="links"
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["record__name_en"]
-        verbose_name = _("linked committee")
-        verbose_name_plural = _("linked committees")
-        constraints = _role_constraints("measurecommittee")
-        indexes = [models.Index(fields=["record", "measure"], name="measurecommittee_record_idx")]
-
-
-class MeasureInstitute(MeasureLink):
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="institute_links")
-    record = models.ForeignKey(
-        Institute, verbose_name=_("institute"), on_delete=models.PROTECT, related_name="links"
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["record__name_en"]
-        verbose_name = _("linked institute")
-        verbose_name_plural = _("linked institutes")
-        constraints = _role_constraints("measureinstitute")
-        indexes = [models.Index(fields=["record", "measure"], name="measureinstitute_record_idx")]
-
-
-class MeasureFundingScheme(MeasureLink):
-    measure = models.ForeignKey(
-        Measure, on_delete=models.CASCADE, related_name="funding_scheme_links"
-    )
-    record = models.ForeignKey(
-        FundingScheme,
-        verbose_name=_("funding scheme"),
-        on_delete=models.PROTECT,
-        related_name="links",
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["record__name_en"]
-        verbose_name = _("linked funding scheme")
-        verbose_name_plural = _("linked funding schemes")
-        constraints = _role_constraints("measurefundingscheme")
-        indexes = [models.Index(fields=["record", "measure"], name="fundingschemelink_record_idx")]
-
-
-class MeasureBureau(MeasureLink):
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="bureau_links")
-    record = models.ForeignKey(
-        Bureau,
-        verbose_name=_("bureau or department"),
-        on_delete=models.PROTECT,
-        related_name="links",
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["record__name_en"]
-        verbose_name = _("linked bureau or department")
-        verbose_name_plural = _("linked bureaux and departments")
-        constraints = _role_constraints("measurebureau")
-        indexes = [models.Index(fields=["record", "measure"], name="measurebureau_record_idx")]
-
-
-class MeasureTrainingCourse(MeasureLink):
-    measure = models.ForeignKey(
-        Measure, on_delete=models.CASCADE, related_name="training_course_links"
-    )
-    record = models.ForeignKey(
-        TrainingCourse,
-        verbose_name=_("training course"),
-        on_delete=models.PROTECT,
-        related_name="links",
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["record__name_en"]
-        verbose_name = _("linked training course")
-        verbose_name_plural = _("linked training courses")
-        constraints = _role_constraints("measuretrainingcourse")
-        indexes = [models.Index(fields=["record", "measure"], name="courselink_record_idx")]
-
-
-LINK_MODELS = {
-    "committee": MeasureCommittee,
-    "institute": MeasureInstitute,
-    "funding_scheme": MeasureFundingScheme,
-    "bureau": MeasureBureau,
-    "training_course": MeasureTrainingCourse,
-}
-
-
-def attach_links(measures):
-    """Gives each of ``measures`` its links (``Measure.links()``), fetched for all of them in
-    one query instead of one per kind of record: what the cards of a list page show.
-
-    Links and records carry the fields read here; any other field of a record is deferred.
-    """
-    measures = list(measures)
-    if not measures:
-        return measures
-    record_fields = ["id", "slug", "name_zh", "name_en", "short_name_en"]
-    link_fields = ["id", "measure_id", "record_id", "role", "note_zh", "note_en"]
-    branches = [
-        link_model.objects.filter(measure__in=[measure.pk for measure in measures])
-        .order_by()
-        .annotate(record_type=models.Value(record_type))
-        .values_list("record_type", *link_fields, *(f"record__{f}" for f in record_fields))
-        for record_type, link_model in LINK_MODELS.items()
-    ]
-    # By name in the database's collation, as the detail page's links (Meta.ordering) are.
-    rows = branches[0].union(*branches[1:], all=True).order_by("record__name_en", "id")
-    by_measure = {measure.pk: [] for measure in measures}
-    for record_type, *values in rows:
-        link_values = dict(zip(link_fields, values[: len(link_fields)], strict=True))
-        record_values = dict(zip(record_fields, values[len(link_fields) :], strict=True))
-        link = loaded(LINK_MODELS[record_type], rows.db, link_values)
-        link.record = loaded(LINKED_RECORD_MODELS[record_type], rows.db, record_values)
-        by_measure[link.measure_id].append(link)
-    order = {record_type: number for number, record_type in enumerate(LINK_MODELS)}
-    for measure in measures:
-        # By kind of record; within a kind, the order of the query (sorted() is stable).
-        measure._attached_links = sorted(
-            by_measure[measure.pk], key=lambda link: order[link.record.record_type]
-        )
-    return measures
-
-
-def loaded(model, db, values):
-    """An instance of ``model`` as if read from the database with only the fields in
-    ``values`` (``{attname: value}``); reading another field loads it."""
-    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
-    return model.from_db(db, names, [values[name] for name in names])
 
 
 class MeasureCountManager(models.Manager):

@@ -1,12 +1,44 @@
-"""Every change to a knowledge-base record raises the data revision (see ``DataRevision``)."""
+"""What follows a change to the knowledge base.
+
+- Every change raises the data revision (see ``DataRevision``), so caches and ETags follow.
+- A change to a measure, its links or its themes, or to the name of a record or theme it links
+  to, rewrites that measure's search documents (see ``search.py``), fixture loads included.
+"""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from .models import DataRevision
+from .models import DataRevision, Measure, MeasureLink, Record, Theme
 
 
 def data_changed(sender, **kwargs):
     DataRevision.bump()
+
+
+def measure_saved(sender, instance, **kwargs):
+    instance.refresh_search()
+
+
+def link_changed(sender, instance, **kwargs):
+    measure = Measure.objects.filter(pk=instance.measure_id).first()
+    if measure is not None:
+        measure.refresh_search()
+
+
+def themes_changed(sender, instance, action, reverse, pk_set=None, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:  # a theme's measures changed
+        measures = Measure.objects.filter(pk__in=pk_set) if pk_set else Measure.objects.none()
+    else:
+        measures = [instance]
+    for measure in measures:
+        measure.refresh_search()
+
+
+def name_saved(sender, instance, **kwargs):
+    """A record or theme renamed: the measures linked to it are found by its new name."""
+    for measure in instance.measures.all():
+        measure.refresh_search()
 
 
 def connect(app_config):
@@ -25,3 +57,9 @@ def connect(app_config):
                 sender=field.remote_field.through,
                 dispatch_uid=f"revision-m2m-{model.__name__}-{field.name}",
             )
+        if issubclass(model, Record) or model is Theme:
+            post_save.connect(name_saved, sender=model, dispatch_uid=f"search-{model.__name__}")
+    post_save.connect(measure_saved, sender=Measure, dispatch_uid="search-measure")
+    post_save.connect(link_changed, sender=MeasureLink, dispatch_uid="search-link-save")
+    post_delete.connect(link_changed, sender=MeasureLink, dispatch_uid="search-link-delete")
+    m2m_changed.connect(themes_changed, sender=Measure.themes.through, dispatch_uid="search-themes")

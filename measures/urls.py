@@ -1,34 +1,22 @@
 from django.urls import path
 
-from . import api, charts, exports, views
-from .models import LINKED_RECORD_MODELS
+from . import views
+from .api import docs as api_docs
+from .api import views as api
+from .charts import views as charts
+from .exports import views as exports
+from .listing.views import MeasureListView
+from .models import RECORD_MODELS
 
 app_name = "measures"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
-    path("measures/", views.MeasureListView.as_view(), name="measure-list"),
+    path("measures/", MeasureListView.as_view(), name="measure-list"),
     path("measures/<slug:slug>/", views.MeasureDetailView.as_view(), name="measure-detail"),
     path("themes/", views.ThemeListView.as_view(), name="theme-list"),
-]
-
-for record_type, model in LINKED_RECORD_MODELS.items():
-    urlpatterns += [
-        path(
-            f"{model.url_segment}/",
-            views.RecordListView.as_view(model=model),
-            name=f"{record_type}-list",
-        ),
-        path(
-            f"{model.url_segment}/<slug:slug>/",
-            views.RecordDetailView.as_view(model=model),
-            name=f"{record_type}-detail",
-        ),
-    ]
-
-# Open data: the JSON API, downloads, and pictures of the money and the timeline.
-urlpatterns += [
-    path("api/", api.ApiDocsView.as_view(), name="api-docs"),
+    # Open data: the JSON API, downloads, and pictures of the money and the timeline.
+    path("api/", api_docs.ApiDocsView.as_view(), name="api-docs"),
     path("api/openapi.json", api.ApiSchemaView.as_view(), name="api-schema"),
     path("api/measures/", api.MeasureList.as_view(), name="api-measure-list"),
     path("api/measures/<slug:slug>/", api.MeasureDetail.as_view(), name="api-measure-detail"),
@@ -42,16 +30,24 @@ urlpatterns += [
     path("timeline/", charts.TimelineView.as_view(), name="timeline"),
 ]
 
-for record_type, model in LINKED_RECORD_MODELS.items():
+# Each kind of record: its index and pages, on the site and in the API.
+for record_type, model in RECORD_MODELS.items():
+    segment = model.url_segment
     urlpatterns += [
+        path(f"{segment}/", views.RecordListView.as_view(model=model), name=f"{record_type}-list"),
         path(
-            f"api/{model.url_segment}/",
-            api.LinkedRecordList.as_view(model=model),
+            f"{segment}/<slug:slug>/",
+            views.RecordDetailView.as_view(model=model),
+            name=f"{record_type}-detail",
+        ),
+        path(
+            f"api/{segment}/",
+            api.RecordList.as_view(model=model),
             name=f"api-{record_type}-list",
         ),
         path(
-            f"api/{model.url_segment}/<slug:slug>/",
-            api.LinkedRecordDetail.as_view(model=model),
+            f"api/{segment}/<slug:slug>/",
+            api.RecordDetail.as_view(model=model),
             name=f"api-{record_type}-detail",
         ),
     ]

@@ -1,4 +1,4 @@
-"""The public pages. Query work lives in the models, the FilterSet and the facets module."""
+"""The public pages but the list of measures (see listing/). Query work lives in the models."""
 
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
@@ -7,22 +7,10 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
-from django_filters.views import FilterView
 
 from .caching import cached_by_revision
-from .facets import active_filters, facets
-from .filters import MeasureFilter
-from .models import (
-    LINK_MODELS,
-    LINKED_RECORD_MODELS,
-    Measure,
-    Theme,
-    attach_links,
-)
-
-MEASURES_PER_PAGE = 20
+from .models import RECORD_MODELS, Measure, MeasureLink, Record, RecordType, Theme
 
 
 @method_decorator(cached_by_revision, name="dispatch")
@@ -35,24 +23,20 @@ class HomeView(TemplateView):
             total_amount=Sum("amount_hkd"),
             without_amount=Count("pk", filter=Q(amount_hkd__isnull=True)),
         )
+        counts = dict(Record.objects.values_list("type").annotate(n=Count("pk")).order_by())
         record_types = [
             {
                 "model": model,
                 "label": model._meta.verbose_name_plural,
-                "count": model.objects.count(),
+                "count": counts.get(record_type, 0),
                 "url": model.get_list_url(),
             }
-            for model in LINKED_RECORD_MODELS.values()
+            for record_type, model in RECORD_MODELS.items()
         ]
-        bureau_model = LINKED_RECORD_MODELS["bureau"]
         recently_edited = sorted(
             [
-                *Measure.objects.order_by("-updated_at")[:6],
-                *(
-                    record
-                    for model in LINKED_RECORD_MODELS.values()
-                    for record in model.objects.order_by("-updated_at")[:6]
-                ),
+                *Measure.objects.order_by("-updated_at")[:8],
+                *Record.objects.order_by("-updated_at")[:8],
             ],
             key=lambda record: record.updated_at,
             reverse=True,
@@ -61,88 +45,11 @@ class HomeView(TemplateView):
             **kwargs,
             totals=totals,
             record_types=record_types,
-            bodies=bureau_model.objects.most_linked(12),
-            themes=Theme.objects.annotate(measure_count=Count("measures")).order_by(
-                "-measure_count", "name_en"
-            ),
+            bodies=Record.objects.of_type(RecordType.BUREAU).most_linked(12),
+            themes=Theme.objects.with_measure_totals().order_by("-measure_count", "name_en"),
             recently_edited=recently_edited,
             largest=Measure.objects.with_amount().order_by("-amount_hkd")[:5],
         )
-
-
-class CountedPaginator(Paginator):
-    """A paginator for a list whose length is already known: it makes no COUNT query."""
-
-    def __init__(self, object_list, per_page, *, count, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.count = count  # Paginator.count is a cached property: this is its value.
-
-
-@method_decorator(cached_by_revision, name="dispatch")
-class MeasureListView(FilterView):
-    filterset_class = MeasureFilter
-    queryset = Measure.objects.all()
-    template_name = "measures/measure_list.html"
-    paginate_by = MEASURES_PER_PAGE
-    # Invalid filters are shown beside their fields and left out, rather than emptying the list.
-    strict = False
-
-    def get(self, request, *args, **kwargs):
-        # A submitted filter form sends every field, most of them empty: drop those, so the
-        # address a reader bookmarks or shares says only what they chose.
-        query = request.GET.copy()
-        for parameter in list(query):
-            values = [value for value in query.getlist(parameter) if value != ""]
-            if values:
-                query.setlist(parameter, values)
-            else:
-                del query[parameter]
-        if query != request.GET:
-            return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
-        return super().get(request, *args, **kwargs)
-
-    def paginate_queryset(self, queryset, page_size):
-        """Like ListView's, but a page number past the end or not a number shows the nearest
-        page (with a message) instead of a 404.
-
-        The list's length comes with the facets, instead of a COUNT query of its own; when
-        the filters leave a few measures, the page is read by their ids.
-        """
-        ids = self.filterset.few_matching_ids()
-        if ids is not None:
-            queryset = self.filterset.sorted(self.queryset.filter(pk__in=ids))
-        paginator = CountedPaginator(queryset, page_size, count=self.matching)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
-        return paginator, page, page.object_list, page.has_other_pages()
-
-    def get_filterset_kwargs(self, filterset_class):
-        kwargs = super().get_filterset_kwargs(filterset_class)
-        kwargs["data"] = self.request.GET.copy()
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        self.facets, self.matching = facets(self.filterset)
-        context = super().get_context_data(**kwargs)
-        page = context["page_obj"]
-        requested = self.request.GET.get("page")
-        if requested and str(page.number) != requested:
-            context["page_message"] = _(
-                "There is no page %(requested)s: showing page %(shown)s of %(total)s."
-            ) % {
-                "requested": requested[:20],
-                "shown": page.number,
-                "total": page.paginator.num_pages,
-            }
-        page.object_list = attach_links(page.object_list)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context.update(
-            page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
-            facets=self.facets,
-            active_filters=active_filters(self.filterset, query),
-            query_without_page=query.urlencode(),
-        )
-        return context
 
 
 @method_decorator(cached_by_revision, name="dispatch")
@@ -160,9 +67,7 @@ class ThemeListView(ListView):
     context_object_name = "themes"
 
     def get_queryset(self):
-        return Theme.objects.annotate(
-            measure_count=Count("measures"), total_amount_hkd=Sum("measures__amount_hkd")
-        ).order_by("-measure_count", "name_en")
+        return Theme.objects.with_measure_totals().order_by("-measure_count", "name_en")
 
 
 @method_decorator(cached_by_revision, name="dispatch")
@@ -178,8 +83,8 @@ class RecordListView(ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             **kwargs,
-            record_types=[(model, model.get_list_url()) for model in LINKED_RECORD_MODELS.values()],
-            filter_parameter=self.model.record_type,
+            record_types=[(model, model.get_list_url()) for model in RECORD_MODELS.values()],
+            filter_parameter=self.model.TYPE,
         )
 
 
@@ -194,17 +99,16 @@ class RecordDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         record = self.object
-        link_model = LINK_MODELS[record.record_type]
-        totals = type(record).objects.with_measure_totals().get(pk=record.pk)
-        measures = Measure.objects.filter(
-            pk__in=link_model.objects.filter(record=record).values("measure_id")
-        ).order_by(F("starts_on").asc(nulls_last=True), "name_en", "pk")
+        totals = Record.objects.with_measure_totals().get(pk=record.pk)
+        measures = Measure.objects.linked_to([record]).order_by(
+            F("starts_on").asc(nulls_last=True), "name_en", "pk"
+        )
         page = Paginator(measures, self.measures_per_page).get_page(self.request.GET.get("page"))
         roles = {}
-        for link in link_model.objects.filter(record=record, measure__in=page.object_list):
+        for link in MeasureLink.objects.filter(record=record, measure__in=page.object_list):
             roles.setdefault(link.measure_id, []).append(link)
         query = QueryDict(mutable=True)
-        query[record.record_type] = record.slug
+        query[record.type] = record.slug
         return super().get_context_data(
             **kwargs,
             page_obj=page,

@@ -2,7 +2,7 @@
 
 import itertools
 
-from measures.models import Bureau, Citation, Measure, MeasureBureau, Role, Theme
+from measures.models import Bureau, Citation, Measure, MeasureLink, Role, Theme
 
 _sequence = itertools.count(1)
 
@@ -23,11 +23,12 @@ def make_measures(count, *, bureau=None, theme=None, amount_hkd=None, **fields):
             summary_en="A measure made for a test.",
             kind=fields.get("kind", "public_service"),
             status=fields.get("status", "announced"),
+            starts_on=fields.get("starts_on"),
             amount_hkd=amount_hkd,
             amount_type="new_allocation" if amount_hkd is not None else "",
         )
         measure.themes.add(theme)
-        MeasureBureau.objects.create(measure=measure, record=bureau, role=Role.LEADS)
+        MeasureLink.objects.create(measure=measure, record=bureau, role=Role.LEADS)
         Citation.objects.create(measure=measure, article=article, paragraph=9, quote_zh="測試。")
         measures.append(measure)
     return measures

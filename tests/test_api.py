@@ -5,10 +5,10 @@ import json
 import pytest
 from django.urls import reverse
 
-from measures.api import EXAMPLE_QUERY
-from measures.filters import MeasureFilter
-from measures.models import LINKED_RECORD_MODELS, Measure, Theme
-from measures.serializers import MeasureSerializer
+from measures.api.docs import EXAMPLE_QUERY
+from measures.api.serializers import MeasureSerializer
+from measures.listing.filters import MeasureFilter
+from measures.models import RECORD_MODELS, Measure, Theme
 
 from .factories import make_measures
 
@@ -65,7 +65,7 @@ def test_the_filter_combinations_are_not_all_alike(client):
 
 
 def test_the_api_uses_the_html_lists_filterset():
-    from measures.api import MeasureList
+    from measures.api.views import MeasureList
 
     assert MeasureList.filterset_class is MeasureFilter
 
@@ -105,7 +105,7 @@ def test_every_measure_has_every_promised_field(client):
         for link in measure["links"]:
             assert set(link) >= LINK_FIELDS
             link_types.add(link["type"])
-    assert link_types == set(LINKED_RECORD_MODELS)
+    assert link_types == set(RECORD_MODELS)
 
 
 def test_a_measure_in_the_api_matches_the_database(client):
@@ -249,7 +249,7 @@ def test_detail_ignores_list_filters(client):
 @pytest.mark.parametrize(
     "url",
     [f"{API}no-such-measure/", f"{EN_API}no-such-measure/"]
-    + [f"/api/{model.url_segment}/no-such-record/" for model in LINKED_RECORD_MODELS.values()],
+    + [f"/api/{model.url_segment}/no-such-record/" for model in RECORD_MODELS.values()],
 )
 def test_an_unknown_slug_is_a_json_404(client, url):
     response = client.get(url)
@@ -291,9 +291,9 @@ def test_the_list_takes_a_fixed_number_of_queries(client, django_assert_max_num_
     assert len(body["results"]) == Measure.objects.count()
 
 
-@pytest.mark.parametrize("record_type", LINKED_RECORD_MODELS)
+@pytest.mark.parametrize("record_type", RECORD_MODELS)
 def test_each_record_type_lists_its_records_with_their_measures(client, record_type):
-    model = LINKED_RECORD_MODELS[record_type]
+    model = RECORD_MODELS[record_type]
     body = client.get(f"/api/{model.url_segment}/", {"page_size": 500}).json()
     assert body["count"] == model.objects.count()
     assert [record["slug"] for record in body["results"]] == list(
@@ -302,7 +302,7 @@ def test_each_record_type_lists_its_records_with_their_measures(client, record_t
     for record in body["results"]:
         assert record["type"] == record_type
         instance = model.objects.get(slug=record["slug"])
-        linked = set(instance.links.values_list("measure__slug", flat=True))
+        linked = set(instance.measure_links.values_list("measure__slug", flat=True))
         assert {measure["slug"] for measure in record["measures"]} == linked
         assert record["measure_count"] == len(linked)
         amounts = Measure.objects.filter(slug__in=linked, amount_hkd__isnull=False)
@@ -315,7 +315,7 @@ def test_each_record_type_lists_its_records_with_their_measures(client, record_t
 
 
 def test_a_record_lists_each_measure_once_with_all_its_roles(client):
-    bureau = LINKED_RECORD_MODELS["bureau"].objects.get(slug="upskill-hong-kong")
+    bureau = RECORD_MODELS["bureau"].objects.get(slug="upskill-hong-kong")
     data = client.get(f"/api/bureaux/{bureau.slug}/").json()
     roles = {measure["slug"]: measure["roles"] for measure in data["measures"]}
     assert roles == {
@@ -342,7 +342,7 @@ def test_themes_list_the_slugs_the_theme_filter_takes(client):
 def test_route_names():
     assert reverse("measures:api-measure-list") == "/api/measures/"
     assert reverse("measures:api-measure-detail", args=["x"]) == "/api/measures/x/"
-    for record_type, model in LINKED_RECORD_MODELS.items():
+    for record_type, model in RECORD_MODELS.items():
         assert reverse(f"measures:api-{record_type}-list") == f"/api/{model.url_segment}/"
         assert (
             reverse(f"measures:api-{record_type}-detail", args=["x"])
@@ -359,7 +359,7 @@ def test_the_openapi_description_lists_every_endpoint_and_parameter(client):
     assert schema["openapi"].startswith("3.")
     assert "/api/measures/" in schema["paths"]
     assert "/api/measures/{slug}/" in schema["paths"]
-    for model in LINKED_RECORD_MODELS.values():
+    for model in RECORD_MODELS.values():
         assert f"/api/{model.url_segment}/" in schema["paths"]
     parameters = {p["name"] for p in schema["paths"]["/api/measures/"]["get"]["parameters"]}
     assert set(MeasureFilter.base_filters) | {"page", "page_size"} <= parameters

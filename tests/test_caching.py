@@ -38,7 +38,9 @@ def test_an_edit_is_visible_on_the_next_request(client):
 def test_a_link_edit_is_visible_on_the_record_page(client):
     page = client.get("/en/bureaux/labour-department/").content.decode()
     assert "labour-ai-job-matching" in page
-    Measure.objects.get(slug="labour-ai-job-matching").bureau_links.all().delete()
+    Measure.objects.get(slug="labour-ai-job-matching").record_links.filter(
+        record__type="bureau"
+    ).delete()
     assert (
         "labour-ai-job-matching"
         not in client.get("/en/bureaux/labour-department/").content.decode()

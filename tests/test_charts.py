@@ -1,13 +1,14 @@
 """The funding charts add up what the database holds; the timeline places every measure once."""
 
+import datetime
 import re
 from collections import defaultdict
 
 import pytest
 from django.utils import translation
 
-from measures.charts import funding_charts, measure_timeline
-from measures.models import Measure, MeasureBureau, Role, Theme
+from measures.charts.views import MEASURES_PER_PERIOD, funding_charts, measure_timeline
+from measures.models import Measure, MeasureLink, Role, Theme
 
 from .factories import make_measures
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def measures_with_amounts():
-    return Measure.objects.with_amount().prefetch_related("themes", "bureau_links__record")
+    return Measure.objects.with_amount().prefetch_related("themes", "record_links__record")
 
 
 def expected_by_theme():
@@ -29,7 +30,7 @@ def expected_by_theme():
 def expected_by_lead_body():
     totals = defaultdict(int)
     for measure in measures_with_amounts():
-        links = measure.bureau_links.all()
+        links = measure.record_links.filter(record__type="bureau")
         leads = [link.record.slug for link in links if link.role == Role.LEADS]
         funders = [link.record.slug for link in links if link.role == Role.FUNDS]
         for body in leads or funders or [""]:
@@ -68,9 +69,9 @@ def test_the_charts_follow_new_data_including_groups_with_nothing_stated():
     two_themes.themes.add(Theme.objects.get(slug="education"))
     no_theme_no_body = make_measures(1, amount_hkd=5_000_000, kind="research")[0]
     no_theme_no_body.themes.clear()
-    no_theme_no_body.bureau_links.all().delete()
+    no_theme_no_body.record_links.filter(record__type="bureau").delete()
     funded = make_measures(1, amount_hkd=9_000_000)[0]
-    link = funded.bureau_links.get()
+    link = funded.record_links.get(record__type="bureau")
     link.role = Role.FUNDS
     link.save()
     make_measures(3)  # no amount: in no chart
@@ -106,7 +107,7 @@ def test_a_lead_body_that_only_partners_is_not_a_lead():
     totals = chart_totals()["lead-body"]
     assert totals["hkma"] == 40_000_000
     assert "cyberport" not in totals
-    assert MeasureBureau.objects.filter(measure=measure, role=Role.PARTNERS).exists()
+    assert MeasureLink.objects.filter(measure=measure, role=Role.PARTNERS).exists()
 
 
 @pytest.mark.parametrize("prefix", ["/", "/en/"])
@@ -147,8 +148,9 @@ def test_the_timeline_places_every_measure_once_in_date_order():
     assert sorted(placed) == sorted(Measure.objects.values_list("slug", flat=True))
     starts = [period.starts_on for period in timeline.periods]
     assert starts == sorted(starts)
-    assert all(m.starts_on is None and not m.timing_en for m in timeline.untimed)
-    assert timeline.groups[-1].measures == timeline.untimed
+    assert all(m.starts_on is None and not m.timing_en for m in timeline.untimed.measures)
+    assert timeline.groups[-1] is timeline.untimed
+    assert all(group.measure_count == len(group.measures) for group in timeline.groups)
 
 
 def test_the_timeline_groups_by_stated_period(client):
@@ -178,3 +180,14 @@ def test_pages_are_linked_from_the_footer(client):
     page = client.get("/en/").content.decode()
     for address in ("/en/funding/", "/en/timeline/", "/en/data/", "/en/api/"):
         assert f'href="{address}"' in page
+
+
+def test_a_long_period_lists_its_first_measures_and_links_to_the_rest(client):
+    make_measures(MEASURES_PER_PERIOD + 3, starts_on=datetime.date(2031, 1, 1))
+    response = client.get("/en/timeline/")
+    period = next(p for p in response.context["timeline"].periods if p.starts_on.year == 2031)
+    assert period.measure_count == MEASURES_PER_PERIOD + 3
+    assert len(period.measures) == MEASURES_PER_PERIOD
+    page = response.content.decode()
+    assert "and 3 more measures: see the measures starting that year" in page
+    assert 'href="/en/measures/?start_year=2031"' in page

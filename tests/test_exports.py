@@ -9,12 +9,12 @@ import pytest
 from django.core.management import call_command
 from django.http import StreamingHttpResponse
 
-from measures.exports import TABLES, knowledge_base_models
+from measures.exports.views import TABLES, knowledge_base_models
 from measures.models import (
-    LINK_MODELS,
-    LINKED_RECORD_MODELS,
+    RECORD_MODELS,
     Article,
     Measure,
+    MeasureLink,
     Theme,
 )
 
@@ -210,16 +210,15 @@ def test_every_table_downloads_with_one_row_per_record(client, name):
 
 def test_the_tables_cover_every_record_type():
     assert {"measures", "themes", "links", "citations", "articles"} <= set(TABLES)
-    assert {model.url_segment for model in LINKED_RECORD_MODELS.values()} <= set(TABLES)
+    assert {model.url_segment for model in RECORD_MODELS.values()} <= set(TABLES)
 
 
 def test_the_links_table_has_every_link(client):
     rows = csv_rows(client.get("/data/links.csv"))
     assert rows[0][:4] == ["measure", "record_type", "record", "role"]
     expected = {
-        (link.measure.slug, record_type, link.record.slug, link.role)
-        for record_type, link_model in LINK_MODELS.items()
-        for link in link_model.objects.select_related("measure", "record")
+        (link.measure.slug, link.record.type, link.record.slug, link.role)
+        for link in MeasureLink.objects.select_related("measure", "record")
     }
     assert {tuple(row[:4]) for row in rows[1:]} == expected
 
@@ -252,13 +251,13 @@ def test_the_full_download_is_a_fixture_of_every_model_but_history(
 
 def delete_the_knowledge_base():
     Measure.objects.all().delete()  # with its links, citations and counts
-    for model in [*LINKED_RECORD_MODELS.values(), Article, Theme]:
+    for model in [*RECORD_MODELS.values(), Article, Theme]:
         model.objects.all().delete()
 
 
 def test_the_full_download_loads_into_an_empty_database_and_reproduces_everything(client, tmp_path):
     make_measures(2, amount_hkd=123_000_000)
-    bureau_model = LINKED_RECORD_MODELS["bureau"]
+    bureau_model = RECORD_MODELS["bureau"]
     # A body succeeded by one saved after it: the fixture refers forward to a later object.
     first, *_others, last = bureau_model.objects.order_by("pk")
     first.successor = last

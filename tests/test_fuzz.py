@@ -13,7 +13,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from measures.filters import MeasureFilter
+from measures.listing.filters import MeasureFilter
 
 pytestmark = pytest.mark.django_db
 

@@ -81,12 +81,12 @@ def test_an_unknown_status_is_refused(tmp_path):
 
 def test_a_link_to_an_unknown_body_is_refused(tmp_path):
     records = edited_then_broken(curated_records())
-    link = next(r for r in records if r["model"] == "measures.measurebureau")
-    link["fields"]["record"] = ["no-such-department"]
+    link = next(r for r in records if r["model"] == "measures.measurelink")
+    link["fields"]["record"] = ["bureau", "no-such-department"]
     before = snapshot()
     with pytest.raises(CommandError) as error:
         import_file(tmp_path, records)
-    assert "measures.measurebureau" in str(error.value)
+    assert "measures.measurelink" in str(error.value)
     assert "no-such-department" in str(error.value)
     assert snapshot() == before
 

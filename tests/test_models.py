@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from measures.models import Bureau, Measure, MeasureBureau, Role
+from measures.models import Bureau, Measure, MeasureLink, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -61,15 +61,15 @@ def test_unknown_link_role_is_refused_by_the_database():
     measure = new_measure()
     measure.save()
     bureau = Bureau.objects.first()
-    assert_database_refuses(MeasureBureau(measure=measure, record=bureau, role="owns"))
+    assert_database_refuses(MeasureLink(measure=measure, record=bureau, role="owns"))
 
 
 def test_same_role_twice_is_refused():
     measure = new_measure()
     measure.save()
     bureau = Bureau.objects.first()
-    MeasureBureau.objects.create(measure=measure, record=bureau, role=Role.LEADS)
-    assert_database_refuses(MeasureBureau(measure=measure, record=bureau, role=Role.LEADS))
+    MeasureLink.objects.create(measure=measure, record=bureau, role=Role.LEADS)
+    assert_database_refuses(MeasureLink(measure=measure, record=bureau, role=Role.LEADS))
 
 
 def test_full_clean_shows_the_constraint_message():
@@ -100,7 +100,7 @@ def test_bureau_succession_is_data():
 
 def test_record_totals_count_each_measure_once():
     for bureau in Bureau.objects.with_measure_totals():
-        measures = Measure.objects.filter(bureau_links__record=bureau).distinct()
+        measures = Measure.objects.filter(record_links__record=bureau).distinct()
         assert bureau.measure_count == measures.count()
         assert bureau.total_amount_hkd == (
             sum(m.amount_hkd for m in measures if m.amount_hkd is not None) or None

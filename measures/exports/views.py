@@ -22,20 +22,22 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from .caching import cached_by_revision
-from .filters import MeasureFilter
-from .models import (
-    LINK_MODELS,
-    LINKED_RECORD_MODELS,
+from ..api.serializers import MeasureSerializer
+from ..caching import cached_by_revision
+from ..listing.filters import MeasureFilter
+from ..models import (
+    RECORD_MODELS,
     Article,
     Citation,
     DataRevision,
     Measure,
     MeasureCount,
+    MeasureLink,
+    Record,
     Role,
     Theme,
+    in_record_type_order,
 )
-from .serializers import MeasureSerializer
 
 CHUNK_SIZE = 500
 BYTE_ORDER_MARK = "\ufeff"
@@ -125,7 +127,7 @@ class MeasureRows:
         "themes_en",
         *(
             f"{record_type}_{language}"
-            for record_type in LINKED_RECORD_MODELS
+            for record_type in RECORD_MODELS
             for language in ("zh", "en")
         ),
     ]
@@ -163,19 +165,16 @@ class MeasureRows:
         for measure_id, name_zh, name_en in themes:
             grouped["themes_zh"][measure_id].append(name_zh)
             grouped["themes_en"][measure_id].append(name_en)
-        for record_type, link_model in LINK_MODELS.items():
-            links = (
-                link_model.objects.filter(measure_id__in=measure_ids)
-                .order_by("record__name_en", "role")
-                .values_list("measure_id", "record__name_zh", "record__name_en", "role")
+        links = (
+            MeasureLink.objects.filter(measure_id__in=measure_ids)
+            .order_by("record__name_en", "role")
+            .values_list("measure_id", "record__type", "record__name_zh", "record__name_en", "role")
+        )
+        for measure_id, record_type, name_zh, name_en, role in links:
+            grouped[f"{record_type}_zh"][measure_id].append(
+                f"{name_zh}（{self.roles['zh'][role]}）"
             )
-            for measure_id, name_zh, name_en, role in links:
-                grouped[f"{record_type}_zh"][measure_id].append(
-                    f"{name_zh}（{self.roles['zh'][role]}）"
-                )
-                grouped[f"{record_type}_en"][measure_id].append(
-                    f"{name_en} ({self.roles['en'][role]})"
-                )
+            grouped[f"{record_type}_en"][measure_id].append(f"{name_en} ({self.roles['en'][role]})")
         citations = (
             Citation.objects.filter(measure_id__in=measure_ids)
             .order_by("article", "paragraph")
@@ -264,14 +263,26 @@ def measure_json(request):
 
 
 def natural_reference(related):
+    """How a CSV cell names another object: by its natural key; a record (always of the kind
+    the column says) by its slug alone."""
     if related is None:
         return ""
+    if isinstance(related, Record):
+        return related.slug
     return "/".join(str(part) for part in related.natural_key())
 
 
 def model_columns(model):
-    """Every stored field but the database id; references by natural key (a slug)."""
-    return [field for field in model._meta.concrete_fields if not field.primary_key]
+    """Every stored field but the database id (and the search documents, derived from the
+    rest); a kind of record's: the fields every record has, then those of its kind."""
+    if getattr(model, "TYPE", ""):
+        names = [*Record.SHARED_FIELDS, "updated_at", *Record.TYPE_FIELDS[model.TYPE]]
+        return [model._meta.get_field(name) for name in names]
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name not in ("search_names", "search_text")
+    ]
 
 
 def model_rows(model, queryset, extra=()):
@@ -308,7 +319,9 @@ def knowledge_base_models():
     models = [
         model
         for model in app_config.get_models()
-        if model is not DataRevision and not model.__name__.startswith("Historical")
+        if model is not DataRevision
+        and not model._meta.proxy
+        and not model.__name__.startswith("Historical")
     ]
     return serializers.sort_dependencies([(app_config, models)])
 
@@ -332,9 +345,16 @@ def fixture_chunks():
             .prefetch_related(*plain_many_to_many(model))
             .order_by("pk")
         )
+        fields = [field.name for field in model_columns(model)] if model is Measure else None
         for obj in objects.iterator(chunk_size=CHUNK_SIZE):
+            # A record is read as its kind's proxy; the fixture names the table's model.
+            obj.__class__ = model
             (data,) = serializers.serialize(
-                "python", [obj], use_natural_foreign_keys=True, use_natural_primary_keys=True
+                "python",
+                [obj],
+                fields=fields and [*fields, "themes"],
+                use_natural_foreign_keys=True,
+                use_natural_primary_keys=True,
             )
             text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
             yield ("" if first else ",") + "\n" + text
@@ -353,18 +373,15 @@ def full_json(request):
 
 
 def record_measures(record):
-    return LIST_SEPARATOR.join(f"{link.measure.slug} ({link.role})" for link in record.links.all())
+    links = record.measure_links.all()
+    return LIST_SEPARATOR.join(f"{link.measure.slug} ({link.role})" for link in links)
 
 
 def record_table(model):
-    links = (
-        LINK_MODELS[model.record_type]
-        .objects.select_related("measure")
-        .order_by("measure__slug", "role")
-    )
+    links = MeasureLink.objects.select_related("measure").order_by("measure__slug", "role")
     queryset = (
         model.objects.select_related(*related_fields(model))
-        .prefetch_related(Prefetch("links", links))
+        .prefetch_related(Prefetch("measure_links", links))
         .order_by("slug")
     )
     return model_rows(model, queryset, extra=[("measures", record_measures)])
@@ -372,23 +389,10 @@ def record_table(model):
 
 def links_table():
     header = ["measure", "record_type", "record", "role", "note_zh", "note_en"]
-
-    def rows():
-        for record_type, link_model in LINK_MODELS.items():
-            links = link_model.objects.select_related("measure", "record").order_by(
-                "measure__slug", "record__slug", "role"
-            )
-            for link in links.iterator(chunk_size=CHUNK_SIZE):
-                yield [
-                    link.measure.slug,
-                    record_type,
-                    link.record.slug,
-                    link.role,
-                    link.note_zh,
-                    link.note_en,
-                ]
-
-    return header, rows()
+    links = MeasureLink.objects.order_by(
+        in_record_type_order("record__type"), "measure__slug", "record__slug", "role"
+    ).values_list("measure__slug", "record__type", "record__slug", "role", "note_zh", "note_en")
+    return header, (list(row) for row in links.iterator(chunk_size=CHUNK_SIZE))
 
 
 def plain_table(model, order):
@@ -438,12 +442,12 @@ TABLES = {
                 model.objects.count,
                 lambda request, model=model: record_table(model),
             )
-            for model in LINKED_RECORD_MODELS.values()
+            for model in RECORD_MODELS.values()
         ),
         Table(
             "links",
             _("Links between measures and records, with roles"),
-            lambda: sum(link_model.objects.count() for link_model in LINK_MODELS.values()),
+            MeasureLink.objects.count,
             lambda request: links_table(),
         ),
         Table(

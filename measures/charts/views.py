@@ -7,7 +7,8 @@ templates from the coordinates worked out here, and each chart has a table of th
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, F, Sum, Window
+from django.db.models.functions import RowNumber
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -15,18 +16,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from .caching import cached_by_revision
-from .models import (
+from ..caching import cached_by_revision
+from ..models import (
     AmountType,
     Measure,
-    MeasureBureau,
     MeasureKind,
-    Role,
+    MeasureLink,
     Theme,
     in_language,
     is_english,
 )
-from .money import format_amount
+from ..money import format_amount
 
 CHART_WIDTH = 640
 VALUE_SPACE = 150  # room right of the longest bar for its amount
@@ -100,18 +100,14 @@ def localized_name(row, prefix):
 
 
 def money_by_theme():
-    themes = (
-        Theme.objects.filter(measures__amount_hkd__isnull=False)
-        .values("slug", "name_zh", "name_en")
-        .annotate(total=Sum("measures__amount_hkd"), measures_with_amount=Count("measures"))
-    )
+    themes = Theme.objects.with_measure_totals().filter(measures_with_amount__gt=0)
     bars = [
         Bar(
-            key=theme["slug"],
-            label=localized_name(theme, ""),
-            total_hkd=theme["total"],
-            measure_count=theme["measures_with_amount"],
-            list_url=list_url(theme=theme["slug"]),
+            key=theme.slug,
+            label=theme.name,
+            total_hkd=theme.total_amount_hkd,
+            measure_count=theme.measures_with_amount,
+            list_url=list_url(theme=theme.slug),
         )
         for theme in themes
     ]
@@ -130,17 +126,9 @@ def money_by_theme():
     )
 
 
-def lead_links():
-    """The links naming each measure's lead body: those that lead it, else those that fund it."""
-    led = MeasureBureau.objects.filter(measure=OuterRef("measure"), role=Role.LEADS)
-    return MeasureBureau.objects.alias(measure_is_led=Exists(led)).filter(
-        Q(role=Role.LEADS) | Q(role=Role.FUNDS, measure_is_led=False)
-    )
-
-
 def money_by_lead_body():
     bodies = (
-        lead_links()
+        MeasureLink.objects.leading()
         .filter(measure__amount_hkd__isnull=False)
         .values("record__slug", "record__name_zh", "record__name_en")
         .annotate(total=Sum("measure__amount_hkd"), measures_with_amount=Count("measure"))
@@ -155,7 +143,9 @@ def money_by_lead_body():
         )
         for body in bodies
     ]
-    without_lead = Measure.objects.with_amount().exclude(pk__in=lead_links().values("measure"))
+    without_lead = Measure.objects.with_amount().exclude(
+        pk__in=MeasureLink.objects.leading().values("measure")
+    )
     bars += unassigned_bar(without_lead, _("No lead body stated"))
     return BarChart(
         "lead-body",
@@ -246,12 +236,18 @@ TIMELINE_AXIS_HEIGHT = 28
 TIMELINE_BAR_HEIGHT = 14
 
 
+# Each period of the timeline lists this many of its measures, with a link to all of them.
+MEASURES_PER_PERIOD = 50
+
+
 @dataclass
 class Period:
-    """Measures stated to start in the same period."""
+    """Measures stated to start in the same period: how many, and the first few by name."""
 
     starts_on: datetime.date | None
     ends_on: datetime.date | None
+    measure_count: int = 0
+    wordings: dict = field(default_factory=dict)  # {(timing_zh, timing_en): None}, in order
     measures: list = field(default_factory=list)
     x: float = 0
     width: float = 0
@@ -263,7 +259,16 @@ class Period:
     @property
     def timings(self):
         """The period as the sources state it, in the page's language, each wording once."""
-        return list(dict.fromkeys(measure.timing for measure in self.measures if measure.timing))
+        return list(dict.fromkeys(filter(None, (in_language(*pair) for pair in self.wordings))))
+
+    @property
+    def more_count(self):
+        return self.measure_count - len(self.measures)
+
+    @property
+    def list_url(self):
+        """The list of measures starting in this period's year (the list filters by year)."""
+        return list_url(start_year=self.starts_on.year) if self.starts_on else ""
 
     @property
     def label(self):
@@ -288,7 +293,7 @@ class Timeline:
 
     periods: list[Period]
     undated: list[Period]
-    untimed: list
+    untimed: Period | None
     ticks: list[YearTick] = field(default_factory=list)
     width: int = TIMELINE_WIDTH
     height: int = 0
@@ -298,8 +303,7 @@ class Timeline:
     @property
     def groups(self):
         """Every group for the list: dated periods, then undated, then "no timing stated"."""
-        untimed = [Period(None, None, self.untimed)] if self.untimed else []
-        return [*self.periods, *self.undated, *untimed]
+        return [*self.periods, *self.undated, *([self.untimed] if self.untimed else [])]
 
     def __post_init__(self):
         if not self.periods:
@@ -338,23 +342,51 @@ class Timeline:
 
 
 def measure_timeline():
-    """Measures grouped by stated start period, earliest first; then undated, then untimed."""
+    """Measures grouped by stated start period, earliest first; then undated, then untimed.
+
+    Two queries whatever the number of measures: the periods with their sizes and wordings,
+    and the first ``MEASURES_PER_PERIOD`` measures of each by name.
+    """
     name_field = "name_en" if is_english() else "name_zh"
-    measures = Measure.objects.order_by("starts_on", "ends_on", name_field, "pk")
-    dated, undated, untimed = {}, {}, []
-    for measure in measures:
-        if measure.starts_on:
-            key = (measure.starts_on, measure.ends_on)
-            dated.setdefault(key, Period(*key)).measures.append(measure)
-        elif measure.timing_zh or measure.timing_en:
-            undated.setdefault(measure.timing, Period(None, None)).measures.append(measure)
-        else:
-            untimed.append(measure)
-    periods = sorted(
-        dated.values(),
-        key=lambda period: (period.starts_on, period.ends_on or datetime.date.max),
+    groups = {}
+    periods = (
+        Measure.objects.values_list("starts_on", "ends_on", "timing_zh", "timing_en")
+        .annotate(n=Count("pk"))
+        .order_by(F("starts_on").asc(nulls_last=True), F("ends_on").asc(nulls_last=True))
     )
-    return Timeline(periods=periods, undated=list(undated.values()), untimed=untimed)
+    for starts_on, ends_on, timing_zh, timing_en, n in periods:
+        key = period_key(starts_on, ends_on, timing_zh, timing_en)
+        period = groups.setdefault(key, Period(starts_on, ends_on))
+        period.measure_count += n
+        period.wordings[timing_zh, timing_en] = None
+    first_measures = (
+        Measure.objects.annotate(
+            position=Window(
+                RowNumber(),
+                partition_by=[F("starts_on"), F("ends_on"), F("timing_zh"), F("timing_en")],
+                order_by=[F(name_field).asc(), F("pk").asc()],
+            )
+        )
+        .filter(position__lte=MEASURES_PER_PERIOD)
+        .order_by(name_field, "pk")
+    )
+    for measure in first_measures:
+        key = period_key(measure.starts_on, measure.ends_on, measure.timing_zh, measure.timing_en)
+        if len(groups[key].measures) < MEASURES_PER_PERIOD:
+            groups[key].measures.append(measure)
+    dated = [period for key, period in groups.items() if key[0] == "dated"]
+    undated = [period for key, period in groups.items() if key[0] == "undated"]
+    untimed = groups.get(("untimed",))
+    return Timeline(periods=dated, undated=undated, untimed=untimed)
+
+
+def period_key(starts_on, ends_on, timing_zh, timing_en):
+    """Dated measures group by their dates; undated ones by their wording; then the rest."""
+    if starts_on:
+        return ("dated", starts_on, ends_on)
+    if timing_zh or timing_en:
+        return ("undated", timing_zh, timing_en)
+    return ("untimed",)
 
 
 @method_decorator(cached_by_revision, name="dispatch")

@@ -9,7 +9,8 @@ Query parameters (all optional, all repeatable where a list makes sense):
 - ``start_year``: the year a measure starts
 - ``amount_min``, ``amount_max``: HKD as people write it (``5,000萬``, ``HK$100 million``, ``3bn``)
 - ``amount``: a preset band (see ``AMOUNT_BANDS``), or ``none`` for "no amount stated"
-- ``sort``: ``amount``, ``-amount``, ``name``, ``-name``, ``start``, ``-start``
+- ``sort``: ``amount``, ``-amount``, ``name``, ``-name``, ``start``, ``-start``; without it, by
+  relevance when searching, otherwise by start
 """
 
 import re
@@ -18,33 +19,27 @@ from dataclasses import dataclass
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import connections
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from .models import (
-    LINK_MODELS,
-    LINKED_RECORD_MODELS,
+from .. import search
+from ..models import (
+    RECORD_MODELS,
     Measure,
     MeasureKind,
+    MeasureLink,
     MeasureStatus,
     Theme,
     is_english,
 )
-from .money import AmountField
+from ..money import AmountField
 
 MAX_SEARCH_LENGTH = 200
 MAX_SEARCH_WORDS = 8
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
-RECORD_FILTERS = list(LINKED_RECORD_MODELS)  # committee, institute, funding_scheme, ...
-# Up to this many matching measures, the list page reads them and passes their ids around (see
-# few_matching()); beyond it, binding the ids as parameters costs more than evaluating the
-# filters again.
-FEW_MEASURES = 1000
-# What few_matching() reads of each measure: the columns of the kind, status, start year and
-# amount facets (all in the filter indexes).
-MATCHING_COLUMNS = ("pk", "kind", "status", "starts_on", "amount_hkd")
+RECORD_FILTERS = list(RECORD_MODELS)  # committee, institute, funding_scheme, ...
 
 
 @dataclass(frozen=True)
@@ -64,16 +59,6 @@ class AmountBand:
             condition &= Q(amount_hkd__lt=self.below)
         return condition
 
-    def contains(self, amount):
-        """Whether ``amount`` (HKD, or None) falls in this band, as ``condition()`` says."""
-        if self.value == "none":
-            return amount is None
-        return (
-            amount is not None
-            and (self.minimum is None or amount >= self.minimum)
-            and (self.below is None or amount < self.below)
-        )
-
 
 AMOUNT_BANDS = [
     AmountBand("under-100m", _("Under HK$100 million"), None, 100_000_000),
@@ -83,14 +68,14 @@ AMOUNT_BANDS = [
 ]
 AMOUNT_BANDS_BY_VALUE = {band.value: band for band in AMOUNT_BANDS}
 
-SORT_CHOICES = [
-    ("amount", _("Amount, smallest first")),
-    ("-amount", _("Amount, largest first")),
-    ("name", _("Name, A to Z")),
-    ("-name", _("Name, Z to A")),
-    ("start", _("Start, earliest first")),
-    ("-start", _("Start, latest first")),
-]
+SORT_LABELS = {
+    "amount_hkd": _("Amount, smallest first"),
+    "-amount": _("Amount, largest first"),
+    "name": _("Name, A to Z"),
+    "-name": _("Name, Z to A"),
+    "starts_on": _("Start, earliest first"),
+    "-start": _("Start, latest first"),
+}
 
 
 class SlugsField(forms.ModelMultipleChoiceField):
@@ -113,13 +98,15 @@ class LinkedSlugsFilter(django_filters.ModelMultipleChoiceFilter):
     """Measures linked to any of the records named by slug (the parameter may repeat).
 
     Filters with a semi-join on the link table (``pk IN (SELECT measure_id ...)``) rather than
-    a join, so no row is repeated and no DISTINCT over whole measures is needed.
+    a join, so no row is repeated and no DISTINCT over whole measures is needed. The records'
+    ids are written into the query: PostgreSQL then knows from its statistics how many links a
+    popular record has, and plans for it.
     """
 
     field_class = SlugsField
 
-    def __init__(self, *args, link_model, link_field="record", **kwargs):
-        self.link_model = link_model
+    def __init__(self, *args, links, link_field="record", **kwargs):
+        self.links = links
         self.link_field = link_field
         kwargs.setdefault("to_field_name", "slug")
         super().__init__(*args, **kwargs)
@@ -127,27 +114,53 @@ class LinkedSlugsFilter(django_filters.ModelMultipleChoiceFilter):
     def filter(self, queryset, value):
         if not value:
             return queryset
-        # Literal ids rather than a subquery on slugs: PostgreSQL then knows from its
-        # statistics how many links a popular record has, and plans for it.
         ids = [record.pk for record in value]
-        linked = self.link_model.objects.filter(**{f"{self.link_field}_id__in": ids})
-        return queryset.filter(pk__in=linked.values("measure_id"))
+        linked = self.links.filter(**{f"{self.link_field}__in": ids})
+        return queryset.filter(pk__in=linked.values("measure"))
 
 
 def record_filter(record_type):
-    model = LINKED_RECORD_MODELS[record_type]
+    model = RECORD_MODELS[record_type]
     return LinkedSlugsFilter(
-        field_name=f"{record_type}_links__record__slug",
-        link_model=LINK_MODELS[record_type],
+        field_name="records__slug",
+        links=MeasureLink.objects.all(),
         queryset=model.objects.all(),
         label=model._meta.verbose_name,
     )
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class SortFilter(django_filters.OrderingFilter):
+    """``sort``: by amount, name (in the page's language) or start; empty amounts and starts
+    come last either way, and ties are broken by name then id so pages never overlap."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            fields={"amount_hkd": "amount", "name": "name", "starts_on": "start"},
+            field_labels=SORT_LABELS,
+            **kwargs,
+        )
+
+    def filter(self, queryset, value):
+        name_field = "name_en" if is_english() else "name_zh"
+        ordering = []
+        for parameter in value or ["start"]:
+            descending = parameter.startswith("-")
+            field = self.param_map[parameter.lstrip("-")]
+            field = name_field if field == "name" else field
+            expression = (
+                F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+            )
+            ordering.append(expression)
+        return queryset.order_by(*ordering, name_field, "pk")
+
+
+@extend_schema_field(OpenApiTypes.INT)
 class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class AmountFilter(django_filters.NumberFilter):
     """Compares with an amount typed the way people write money (see ``money.parse_amount``)."""
 
@@ -172,7 +185,7 @@ class MeasureFilterForm(forms.Form):
 class MeasureFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
-        method="search",
+        method="filter_search",
         max_length=MAX_SEARCH_LENGTH,
         help_text=_("Words in Chinese or English, e.g. 水浸 or flood"),
     )
@@ -191,7 +204,7 @@ class MeasureFilter(django_filters.FilterSet):
     theme = LinkedSlugsFilter(
         label=_("Theme"),
         field_name="themes__slug",
-        link_model=Measure.themes.through,
+        links=Measure.themes.through.objects.all(),
         link_field="theme",
         queryset=Theme.objects.all(),
     )
@@ -201,6 +214,7 @@ class MeasureFilter(django_filters.FilterSet):
         lookup_expr="year",
         min_value=1900,
         max_value=2200,
+        help_text=_("A year from 1900 to 2200"),
     )
     amount_min = AmountFilter(
         label=_("Minimum amount"),
@@ -215,11 +229,8 @@ class MeasureFilter(django_filters.FilterSet):
         method="filter_amount_band",
         empty_label=_("Any amount"),
     )
-    sort = django_filters.ChoiceFilter(
-        label=_("Sort by"),
-        choices=SORT_CHOICES,
-        method="sort_by",
-        empty_label=_("Start, earliest first"),
+    sort = SortFilter(
+        label=_("Sort by"), empty_label=_("Best match when searching, otherwise start")
     )
 
     class Meta:
@@ -232,19 +243,23 @@ class MeasureFilter(django_filters.FilterSet):
         if not self.is_bound:
             return {}
         self.form.is_valid()
-        return self.form.cleaned_data
+        return {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value not in (None, "", [])
+        }
 
     def filtered(self, leave_out=()):
-        """The measures matching every valid parameter but those in ``leave_out``. Built
-        once for each ``leave_out`` (a list page asks for some several times)."""
+        """The measures matching every valid parameter but those in ``leave_out``, unsorted.
+        Built once for each ``leave_out`` (a list page asks for some several times)."""
         built = self.__dict__.setdefault("_filtered", {})
-        key = frozenset(leave_out)
+        key = frozenset({*leave_out, "sort"})
         if key not in built:
             queryset = self.queryset.all()
             for name, value in self.valid_data().items():
-                if name not in leave_out:
+                if name not in key:
                     queryset = self.filters[name].filter(queryset, value)
-            built[key] = queryset
+            built[key] = queryset.order_by()
         return built[key]
 
     @property
@@ -255,12 +270,17 @@ class MeasureFilter(django_filters.FilterSet):
         emptying the list; the JSON API answers 400 instead.
         """
         if not hasattr(self, "_qs"):
-            self._qs = self.sorted(self.filtered(leave_out={"sort"}))
+            self._qs = self.sorted(self.filtered())
         return self._qs
 
     def sorted(self, queryset):
-        """``queryset`` in the order the request asks for (by start date if it names none)."""
-        return self.sort_by(queryset, "sort", self.valid_data().get("sort") or "start")
+        """``queryset`` in the order the request asks for: by relevance when searching without
+        a ``sort``, else by ``sort`` (by start when it names none)."""
+        data = self.valid_data()
+        if data.get("q") and not data.get("sort"):
+            name_field = "name_en" if is_english() else "name_zh"
+            return search.by_relevance(queryset, data["q"], name_field, "pk")
+        return self.filters["sort"].filter(queryset, data.get("sort"))
 
     def active_parameters(self):
         """The filter parameters given a usable value in the request (``sort`` included)."""
@@ -271,84 +291,12 @@ class MeasureFilter(django_filters.FilterSet):
             if name in self.filters and name not in errors and data.get(name) not in (None, "")
         }
 
-    def few_matching(self):
-        """The matching measures as ``MATCHING_COLUMNS`` rows, unsorted, when the filters
-        narrow them to at most ``FEW_MEASURES``; otherwise (no filter, or more measures) None.
-        Computed once.
-
-        Read from the indexes alone, they let the list page count its results, fetch its page
-        by id and count the column facets they share, instead of evaluating the filters again
-        for each.
-        """
-        if not hasattr(self, "_few_matching"):
-            rows = None
-            if self.active_parameters() - {"sort"}:
-                limit = FEW_MEASURES
-                max_parameters = connections[self.queryset.db].features.max_query_params
-                if max_parameters:  # SQLite's oldest builds take 999: leave room for the filters'
-                    limit = min(limit, max_parameters // 2)
-                matching = self.filtered(leave_out={"sort"}).order_by()
-                rows = list(matching.values_list(*MATCHING_COLUMNS)[: limit + 1])
-                if len(rows) > limit:
-                    rows = None
-            self._few_matching = rows
-        return self._few_matching
-
-    def few_matching_ids(self):
-        """The ids of ``few_matching()``, or None."""
-        rows = self.few_matching()
-        return None if rows is None else [row[0] for row in rows]
-
-    def search(self, queryset, name, value):
-        for term in value.split():
-            queryset = queryset.filter(mentions(term))
-        return queryset
+    def filter_search(self, queryset, name, value):
+        return search.matching(queryset, value)
 
     def filter_amount_band(self, queryset, name, value):
         return queryset.filter(AMOUNT_BANDS_BY_VALUE[value].condition())
 
-    def sort_by(self, queryset, name, value):
-        descending = value.startswith("-")
-        key = value.lstrip("-")
-        name_field = "name_en" if is_english() else "name_zh"
-        if key == "amount":
-            primary = F("amount_hkd")
-        elif key == "name":
-            primary = F(name_field)
-        else:
-            primary = F("starts_on")
-        primary = primary.desc(nulls_last=True) if descending else primary.asc(nulls_last=True)
-        return queryset.order_by(primary, name_field, "pk")
-
     def without(self, parameter):
         """The measures matching every current filter but ``parameter``, unsorted (for facets)."""
-        return self.filtered(leave_out={parameter, "sort"}).order_by()
-
-
-def mentions(term):
-    """Measures whose own text, or a linked record's or theme's name, contains ``term``.
-
-    The quoted sentences are not searched: one sentence often states several measures.
-    """
-    condition = (
-        Q(name_zh__icontains=term)
-        | Q(name_en__icontains=term)
-        | Q(summary_zh__icontains=term)
-        | Q(summary_en__icontains=term)
-        | Q(timing_zh__icontains=term)
-        | Q(timing_en__icontains=term)
-        | Exists(
-            Theme.objects.filter(
-                Q(name_zh__icontains=term) | Q(name_en__icontains=term), measures=OuterRef("pk")
-            )
-        )
-    )
-    for link_model in LINK_MODELS.values():
-        condition |= Exists(
-            link_model.objects.filter(measure=OuterRef("pk")).filter(
-                Q(record__name_zh__icontains=term)
-                | Q(record__name_en__icontains=term)
-                | Q(record__short_name_en__icontains=term)
-            )
-        )
-    return condition
+        return self.filtered(leave_out={parameter})

@@ -11,18 +11,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import (
-    Bureau,
-    Citation,
-    Committee,
-    FundingScheme,
-    Institute,
-    Measure,
-    MeasureCount,
-    Theme,
-    TrainingCourse,
-)
-from .money import format_amount
+from ..models import RECORD_MODELS, Citation, Measure, MeasureCount, Record, Theme
+from ..money import format_amount
 
 
 def absolute_url(context, path):
@@ -283,11 +273,19 @@ class RecordMeasureSerializer(serializers.Serializer):
         list_serializer_class = RecordMeasureListSerializer
 
 
-class LinkedRecordSerializer(serializers.ModelSerializer):
-    """What the five kinds of linked record show: names, description and their measures.
+class SlugReferenceField(serializers.SlugRelatedField):
+    """Another record, given by its slug (null when there is none)."""
 
-    Expects ``with_measure_totals()`` annotations and ``links`` prefetched with their measures,
-    in the order the measures should be listed.
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", read_only=True, allow_null=True, **kwargs)
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """A record of any kind: names, description, its measures, and the fields of its kind.
+
+    Expects ``with_measure_totals()`` annotations and ``measure_links`` prefetched with their
+    measures, in the order the measures should be listed. Each kind's serializer
+    (``RECORD_SERIALIZERS``) keeps the fields of its own kind only.
     """
 
     type = serializers.CharField(
@@ -305,72 +303,9 @@ class LinkedRecordSerializer(serializers.ModelSerializer):
     short_name_en = serializers.CharField(help_text=_("English abbreviation, or empty"))
     description_zh = serializers.CharField(help_text=_("Description in Chinese"))
     description_en = serializers.CharField(help_text=_("Description in English"))
-    measure_count = serializers.IntegerField(help_text=_("How many measures it takes part in"))
-    total_amount_hkd = serializers.IntegerField(
-        allow_null=True,
-        help_text=_("The money of those measures, each counted once; null when none states any"),
-    )
-    measures = RecordMeasureSerializer(
-        source="links", many=True, help_text=_("The measures it takes part in, with its roles")
-    )
-    updated_at = serializers.DateTimeField(help_text=_("When it was last edited"))
-
-    common_fields = [
-        "type",
-        "slug",
-        "url",
-        "api_url",
-        "name_zh",
-        "name_en",
-        "short_name_en",
-        "description_zh",
-        "description_en",
-    ]
-    totals_fields = ["measure_count", "total_amount_hkd", "measures", "updated_at"]
-
-
-class SlugReferenceField(serializers.SlugRelatedField):
-    """Another record, given by its slug (null when there is none)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="slug", read_only=True, allow_null=True, **kwargs)
-
-
-class CommitteeSerializer(LinkedRecordSerializer):
-    """A committee, with who chairs it."""
 
     chair_zh = serializers.CharField(help_text=_("Who chairs it, in Chinese, or empty"))
     chair_en = serializers.CharField(help_text=_("Who chairs it, in English, or empty"))
-
-    class Meta:
-        model = Committee
-        fields = [
-            *LinkedRecordSerializer.common_fields,
-            "chair_zh",
-            "chair_en",
-            *LinkedRecordSerializer.totals_fields,
-        ]
-
-
-class InstituteSerializer(LinkedRecordSerializer):
-    """A research institute or education institution."""
-
-    class Meta:
-        model = Institute
-        fields = [*LinkedRecordSerializer.common_fields, *LinkedRecordSerializer.totals_fields]
-
-
-class FundingSchemeSerializer(LinkedRecordSerializer):
-    """A fund or funding scheme."""
-
-    class Meta:
-        model = FundingScheme
-        fields = [*LinkedRecordSerializer.common_fields, *LinkedRecordSerializer.totals_fields]
-
-
-class BureauSerializer(LinkedRecordSerializer):
-    """A bureau, department or other body, with what it was renamed to."""
-
     kind = serializers.CharField(
         help_text=_("bureau, department, office, public_body or post (an office holder)")
     )
@@ -379,46 +314,52 @@ class BureauSerializer(LinkedRecordSerializer):
     )
     succession_note_zh = serializers.CharField(help_text=_("Succession note in Chinese"))
     succession_note_en = serializers.CharField(help_text=_("Succession note in English"))
-
-    class Meta:
-        model = Bureau
-        fields = [
-            *LinkedRecordSerializer.common_fields,
-            "kind",
-            "successor",
-            "succession_note_zh",
-            "succession_note_en",
-            *LinkedRecordSerializer.totals_fields,
-        ]
-
-
-class TrainingCourseSerializer(LinkedRecordSerializer):
-    """A course or programme, with who runs it and for whom."""
-
     provider = SlugReferenceField(
         help_text=_("The slug of the bureau or body that runs it, or null")
     )
     audience_zh = serializers.CharField(help_text=_("Who it is for, in Chinese, or empty"))
     audience_en = serializers.CharField(help_text=_("Who it is for, in English, or empty"))
 
-    class Meta:
-        model = TrainingCourse
-        fields = [
-            *LinkedRecordSerializer.common_fields,
-            "provider",
-            "audience_zh",
-            "audience_en",
-            *LinkedRecordSerializer.totals_fields,
-        ]
-
-
-RECORD_SERIALIZERS = {
-    serializer.Meta.model.record_type: serializer
-    for serializer in (
-        CommitteeSerializer,
-        InstituteSerializer,
-        FundingSchemeSerializer,
-        BureauSerializer,
-        TrainingCourseSerializer,
+    measure_count = serializers.IntegerField(help_text=_("How many measures it takes part in"))
+    total_amount_hkd = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("The money of those measures, each counted once; null when none states any"),
     )
-}
+    measures = RecordMeasureSerializer(
+        source="measure_links",
+        many=True,
+        help_text=_("The measures it takes part in, with its roles"),
+    )
+    updated_at = serializers.DateTimeField(help_text=_("When it was last edited"))
+
+    common_fields = ["type", "slug", "url", "api_url", *Record.SHARED_FIELDS[1:]]
+    totals_fields = ["measure_count", "total_amount_hkd", "measures", "updated_at"]
+
+    class Meta:
+        model = Record
+        fields = "__all__"
+
+
+def serializer_for(record_type):
+    """The serializer of one kind of record: the shared fields, its own, then its measures."""
+    model = RECORD_MODELS[record_type]
+    own = Record.TYPE_FIELDS[record_type]
+    not_its_own = {
+        name: None for fields in Record.TYPE_FIELDS.values() for name in fields if name not in own
+    }
+    meta = type(
+        "Meta",
+        (),
+        {
+            "model": model,
+            "fields": [*RecordSerializer.common_fields, *own, *RecordSerializer.totals_fields],
+        },
+    )
+    return type(
+        f"{model.__name__}Serializer",
+        (RecordSerializer,),
+        {**not_its_own, "Meta": meta, "__doc__": model.__doc__, "__module__": __name__},
+    )
+
+
+RECORD_SERIALIZERS = {record_type: serializer_for(record_type) for record_type in RECORD_MODELS}

@@ -1,0 +1,176 @@
+"""The read-only JSON API: measures, themes and the five kinds of linked record.
+
+``GET /api/measures/`` takes exactly the query parameters of the HTML list, because both use
+``MeasureFilter``; where the HTML list leaves an invalid parameter out, the API answers 400 and
+names it. Every successful response carries an ETag and a Last-Modified date taken from the data
+revision (``caching.cached_by_revision``), so a client holding the current data gets 304.
+"""
+
+import re
+
+from django.core.paginator import EmptyPage
+from django.db.models import Count, Prefetch
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.views import SpectacularJSONAPIView
+from rest_framework import generics
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+
+from ..caching import cached_by_revision
+from ..listing.filters import MeasureFilter
+from ..models import Measure, MeasureLink, Theme
+from .serializers import (
+    RECORD_SERIALIZERS,
+    MeasureSerializer,
+    ThemeListSerializer,
+)
+
+POSITIVE_INTEGER = re.compile(r"[0-9]+")
+
+
+def positive_integer_error(value, maximum=None):
+    """Why ``value`` is not a whole number from 1 to ``maximum``, or None when it is."""
+    if not POSITIVE_INTEGER.fullmatch(value) or int(value) < 1:
+        return _("“%(value)s” is not a whole number of 1 or more.") % {"value": value[:20]}
+    if maximum is not None and int(value) > maximum:
+        return _("A page holds at most %(maximum)d results.") % {"maximum": maximum}
+    return None
+
+
+class ApiPagination(PageNumberPagination):
+    """Pages of 50 by default, up to 500 with ``page_size``; a bad page number is a 400."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    last_page_strings = ()
+    page_query_description = gettext_lazy("The page, counted from 1")
+    page_size_query_description = gettext_lazy("How many results a page holds: 1 to 500")
+
+    def parameter_errors(self, request):
+        """``{parameter: [message]}`` for a page or page size that is not a usable number."""
+        errors = {}
+        for name, maximum in (
+            (self.page_query_param, None),
+            (self.page_size_query_param, self.max_page_size),
+        ):
+            value = request.query_params.get(name, "")
+            error = positive_integer_error(value, maximum) if value else None
+            if error:
+                errors[name] = [error]
+        return errors
+
+    def get_page_size(self, request):
+        return int(request.query_params.get(self.page_size_query_param) or self.page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        errors = self.parameter_errors(request)
+        if errors:
+            raise ValidationError(errors)
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        number = int(request.query_params.get(self.page_query_param) or 1)
+        try:
+            self.page = paginator.page(number)
+        except EmptyPage:
+            raise ValidationError(
+                {
+                    self.page_query_param: [
+                        ngettext(
+                            "There is no page %(number)d: there is %(count)d page.",
+                            "There is no page %(number)d: there are %(count)d pages.",
+                            paginator.num_pages,
+                        )
+                        % {"number": number, "count": paginator.num_pages}
+                    ]
+                }
+            ) from None
+        return list(self.page)
+
+
+class ReportsEveryBadParameter:
+    """Lists every bad query parameter in one 400, filters and pagination alike."""
+
+    def list(self, request, *args, **kwargs):
+        errors = self.paginator.parameter_errors(request)
+        try:
+            queryset = self.filter_queryset(self.get_queryset())
+        except ValidationError as error:
+            errors = {**error.detail, **errors}
+        if errors:
+            raise ValidationError(errors)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+@method_decorator(cached_by_revision, name="dispatch")
+class MeasureList(ReportsEveryBadParameter, generics.ListAPIView):
+    """Measures matching the same query parameters as the HTML list, in the same order."""
+
+    queryset = Measure.objects.for_display()
+    serializer_class = MeasureSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = MeasureFilter
+    pagination_class = ApiPagination
+
+
+@method_decorator(cached_by_revision, name="dispatch")
+class MeasureDetail(generics.RetrieveAPIView):
+    """One measure by its slug; list filters do not apply."""
+
+    queryset = Measure.objects.for_display()
+    serializer_class = MeasureSerializer
+    lookup_field = "slug"
+
+
+@method_decorator(cached_by_revision, name="dispatch")
+class ThemeList(generics.ListAPIView):
+    """Every theme, with the slug the ``theme`` parameter takes."""
+
+    queryset = Theme.objects.annotate(measure_count=Count("measures")).order_by("name_en", "pk")
+    serializer_class = ThemeListSerializer
+    pagination_class = ApiPagination
+
+
+class RecordViewMixin:
+    """Serves one kind of record (``model``), each with its measures and their money."""
+
+    model = None
+    lookup_field = "slug"
+    pagination_class = ApiPagination
+
+    def get_queryset(self):
+        links = MeasureLink.objects.select_related("measure").order_by(
+            "measure__starts_on", "measure__name_en", "measure__pk", "role"
+        )
+        related = [name for name in ("successor", "provider") if name in self.own_fields()]
+        return (
+            self.model.objects.with_measure_totals()
+            .select_related(*related)
+            .prefetch_related(Prefetch("measure_links", links))
+            .order_by("name_en", "pk")
+        )
+
+    def own_fields(self):
+        return self.get_serializer_class().Meta.fields
+
+    def get_serializer_class(self):
+        return RECORD_SERIALIZERS[self.model.TYPE]
+
+
+@method_decorator(cached_by_revision, name="dispatch")
+class RecordList(RecordViewMixin, generics.ListAPIView):
+    """Every record of one kind, by English name."""
+
+
+@method_decorator(cached_by_revision, name="dispatch")
+class RecordDetail(RecordViewMixin, generics.RetrieveAPIView):
+    """One record of one kind by its slug."""
+
+
+@method_decorator(cached_by_revision, name="dispatch")
+class ApiSchemaView(SpectacularJSONAPIView):
+    """The OpenAPI description of the API, as JSON."""

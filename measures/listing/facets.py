@@ -1,0 +1,216 @@
+"""Facets and active filters: what the list page shows about its filters.
+
+A facet is a filter's options with how many measures each would give. As in Datasette, each
+facet is one ``GROUP BY`` over the measures matching every *other* active filter (so a reader
+sees what choosing an option would give), most frequent first; record and theme facets list
+the ``OPTION_LIMIT`` most frequent, after those selected. One query per facet.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Case, CharField, Count, IntegerField, Value, When
+from django.db.models.functions import ExtractYear
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils.translation import get_language
+
+from ..models import RECORD_MODELS, Measure, MeasureKind, MeasureLink, MeasureStatus
+from ..money import format_amount
+from .filters import AMOUNT_BANDS, RECORD_FILTERS, MeasureFilter
+
+FACETS = [*RECORD_FILTERS, "theme", "kind", "status", "start_year", "amount"]
+# Record and theme facets list this many options (the most frequent), so a list of thousands
+# of bodies stays usable; the record-type index pages list them all.
+OPTION_LIMIT = 15
+LIMITED_FACETS = {*RECORD_FILTERS, "theme"}
+SINGLE_VALUE_FACETS = {"start_year", "amount"}
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    url: str = ""
+
+    @property
+    def disabled(self):
+        """Shown for reading, but choosing it would give no measure."""
+        return self.count == 0 and not self.selected
+
+
+@dataclass
+class Facet:
+    parameter: str
+    label: str
+    options: list[FacetOption] = field(default_factory=list)
+    # Where to see every option when only the most frequent are listed.
+    all_options_url: str = ""
+
+
+def linked_counts(filterset, parameter, selected_slugs):
+    """``[(slug, count, name_zh, name_en)]`` for a record or theme facet: the records linked to
+    most matching measures (each measure counted once), the selected ones first."""
+    if parameter == "theme":
+        links, target, counted = Measure.themes.through.objects.all(), "theme", Count("measure")
+    else:
+        links = MeasureLink.objects.filter(record__type=parameter)
+        target, counted = "record", Count("measure", distinct=True)
+    if filterset.valid_data().keys() - {parameter, "sort"}:
+        links = links.filter(measure__in=filterset.without(parameter).values("pk"))
+    selected_first = Case(
+        When(**{f"{target}__slug__in": selected_slugs}, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return list(
+        links.values(target, f"{target}__slug", f"{target}__name_zh", f"{target}__name_en")
+        .annotate(n=counted, selected_first=selected_first)
+        .order_by("selected_first", "-n", target)
+        .values_list(f"{target}__slug", "n", f"{target}__name_zh", f"{target}__name_en")[
+            : OPTION_LIMIT + len(selected_slugs)
+        ]
+    )
+
+
+def amount_band():
+    return Case(
+        *(When(band.condition(), then=Value(band.value)) for band in AMOUNT_BANDS),
+        output_field=CharField(),
+    )
+
+
+COLUMN_VALUES = {
+    "kind": lambda: "kind",
+    "status": lambda: "status",
+    "start_year": lambda: ExtractYear("starts_on"),
+    "amount": amount_band,
+}
+
+
+def column_counts(filterset, parameter):
+    """``{value: count}`` of a facet on a column of the measures (kind, status, start year,
+    amount band)."""
+    value = COLUMN_VALUES[parameter]()
+    measures = filterset.without(parameter)
+    if isinstance(value, str):
+        grouped = measures.values_list(value)
+    else:
+        grouped = measures.annotate(value=value).values_list("value")
+    rows = grouped.annotate(n=Count("pk")).order_by()
+    return {str(key): n for key, n in rows if key is not None}
+
+
+def column_options(facet, counts):
+    """``[(value, count, label)]``: every choice of kind, status and amount band (those no
+    measure has with a count of 0), the years in the order of time."""
+    if facet == "amount":
+        return [(band.value, counts.get(band.value, 0), band.label) for band in AMOUNT_BANDS]
+    if facet == "start_year":
+        return [(year, counts[year], year) for year in sorted(counts)]
+    choices = (MeasureKind if facet == "kind" else MeasureStatus).choices
+    return [(value, counts.get(value, 0), label) for value, label in choices]
+
+
+def facet_label(facet):
+    if facet in RECORD_MODELS:
+        return RECORD_MODELS[facet]._meta.verbose_name
+    return MeasureFilter.base_filters[facet].label
+
+
+def all_options_url(parameter):
+    if parameter == "theme":
+        return reverse("measures:theme-list")
+    return RECORD_MODELS[parameter].get_list_url()
+
+
+def toggled(query, parameter, value):
+    """The query string with ``value`` of ``parameter`` switched on or off (page reset).
+
+    ``query`` is ``{parameter: [values]}`` in the order of the request.
+    """
+    values = query.get(parameter, [])
+    if value in values:
+        values = [other for other in values if other != value]
+    elif parameter in SINGLE_VALUE_FACETS:
+        values = [value]
+    else:
+        values = [*values, value]
+    pairs = [(key, each) for key, chosen in {**query, parameter: values}.items() for each in chosen]
+    return f"?{urlencode(pairs)}"
+
+
+def facets(filterset):
+    """Every facet with its options, counts and toggle links, for the list page."""
+    query = filterset.data if isinstance(filterset.data, QueryDict) else QueryDict(mutable=True)
+    without_page = {key: values for key, values in query.lists() if key != "page"}
+    english = not get_language().lower().startswith("zh")
+    result = []
+    for parameter in FACETS:
+        selected = set(query.getlist(parameter))
+        if parameter in LIMITED_FACETS:
+            valid = {record.slug for record in filterset.valid_data().get(parameter, [])}
+            rows = [
+                (slug, n, (name_en or name_zh) if english else (name_zh or name_en))
+                for slug, n, name_zh, name_en in linked_counts(filterset, parameter, valid)
+            ]
+        else:
+            rows = column_options(parameter, column_counts(filterset, parameter))
+        facet = Facet(parameter, facet_label(parameter))
+        for value, count, label in rows:
+            facet.options.append(
+                FacetOption(
+                    value=value,
+                    label=str(label),
+                    count=count,
+                    selected=value in selected,
+                    url=toggled(without_page, parameter, value),
+                )
+            )
+        if parameter in LIMITED_FACETS and len(rows) >= OPTION_LIMIT + len(selected):
+            facet.all_options_url = all_options_url(parameter)
+        result.append(facet)
+    return result
+
+
+def active_filters(filterset, query):
+    """Each active filter value with a label and a link that removes just that value."""
+    form = filterset.form
+    result = []
+    for parameter in query:
+        if parameter not in filterset.filters:
+            continue
+        for value in query.getlist(parameter):
+            if value == "":
+                continue
+            remaining = query.copy()
+            remaining.setlist(parameter, [v for v in query.getlist(parameter) if v != value])
+            label = display_value(filterset, parameter, value)
+            result.append(
+                {
+                    "parameter": form.fields[parameter].label,
+                    "value": label,
+                    "invalid": parameter in form.errors,
+                    "remove_url": "?" + remaining.urlencode(),
+                }
+            )
+    return result
+
+
+def display_value(filterset, parameter, value):
+    """A reader's label for one value of a filter parameter."""
+    form = filterset.form
+    cleaned = None if parameter in form.errors else form.cleaned_data.get(parameter)
+    if parameter in RECORD_MODELS or parameter == "theme":
+        for record in cleaned or []:
+            if record.slug == value:
+                return record.name
+        return value
+    choices = getattr(form.fields[parameter], "choices", None)
+    if choices:
+        return str(dict(choices).get(value, value))
+    if parameter in ("amount_min", "amount_max") and cleaned is not None:
+        return format_amount(cleaned, get_language())
+    return value

@@ -1,0 +1,72 @@
+"""The list of measures: filters, facets, sorting and pages."""
+
+from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django_filters.views import FilterView
+
+from ..caching import cached_by_revision
+from ..models import Measure
+from .facets import active_filters, facets
+from .filters import MeasureFilter
+
+MEASURES_PER_PAGE = 20
+
+
+@method_decorator(cached_by_revision, name="dispatch")
+class MeasureListView(FilterView):
+    filterset_class = MeasureFilter
+    queryset = Measure.objects.all()
+    template_name = "measures/measure_list.html"
+    paginate_by = MEASURES_PER_PAGE
+    # Invalid filters are shown beside their fields and left out, rather than emptying the list.
+    strict = False
+
+    def get(self, request, *args, **kwargs):
+        # A submitted filter form sends every field, most of them empty: drop those, so the
+        # address a reader bookmarks or shares says only what they chose.
+        query = request.GET.copy()
+        for parameter in list(query):
+            values = [value for value in query.getlist(parameter) if value != ""]
+            if values:
+                query.setlist(parameter, values)
+            else:
+                del query[parameter]
+        if query != request.GET:
+            return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+        return super().get(request, *args, **kwargs)
+
+    def paginate_queryset(self, queryset, page_size):
+        """Like ListView's, but a page number past the end or not a number shows the nearest
+        page (with a message) instead of a 404."""
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["data"] = self.request.GET.copy()
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        requested = self.request.GET.get("page")
+        if requested and str(page.number) != requested:
+            context["page_message"] = _(
+                "There is no page %(requested)s: showing page %(shown)s of %(total)s."
+            ) % {
+                "requested": requested[:20],
+                "shown": page.number,
+                "total": page.paginator.num_pages,
+            }
+        page.object_list = page.object_list.with_links()
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            facets=facets(self.filterset),
+            active_filters=active_filters(self.filterset, query),
+            query_without_page=query.urlencode(),
+        )
+        return context

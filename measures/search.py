@@ -1,0 +1,114 @@
+"""Search that finds what readers type: Chinese in either script, English words, abbreviations.
+
+A measure keeps two search documents, written when it or anything it links to is saved:
+``search_names`` (its own names) and ``search_text`` (those names again, its summaries and
+timing, the names and abbreviations of the records it links to, its themes). Both hold the
+same kind of tokens, so the database only has to compare whole tokens:
+
+- Chinese is converted to Simplified (OpenCC), so 数码港 and 數碼港 are the same text, and cut
+  into single characters and overlapping pairs (數碼港 → 数 码 港 数码 码港): the usual way to
+  index a language written without spaces.
+- Other text is lower-cased and cut into words of letters and digits (AI+ → ai).
+
+A query is cut the same way. Every token must match: a Chinese pair or character exactly, an
+English word as the start of a word (``train`` finds training). PostgreSQL matches the tokens
+with its full-text index (``search_vector``); SQLite, for development, with LIKE on the same
+documents, which gives the same matches.
+"""
+
+import functools
+import re
+
+import opencc
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connections
+from django.db.models import Case, IntegerField, Q, Value, When
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
+IS_CJK = re.compile(rf"[{CJK}]")
+
+
+@functools.cache
+def to_simplified():
+    return opencc.OpenCC("t2s")
+
+
+def tokens(text):
+    """The search tokens of ``text``, in order (a Chinese run gives characters, then pairs)."""
+    result = []
+    for run in TOKEN.findall(to_simplified().convert(text.lower())):
+        if IS_CJK.match(run):
+            result.extend(run)
+            result.extend(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            result.append(run)
+    return result
+
+
+def document(*texts):
+    """A search document: the tokens of ``texts``, each once, with a space either side."""
+    unique = dict.fromkeys(token for text in texts if text for token in tokens(text))
+    return f" {' '.join(unique)} " if unique else ""
+
+
+@functools.cache
+def query_tokens(query):
+    """``[(token, is_prefix)]``: what every match must contain. A Chinese word of two or more
+    characters needs its pairs; a single character, itself; any other word, a word it begins."""
+    result = []
+    for run in TOKEN.findall(to_simplified().convert(query.lower())):
+        if not IS_CJK.match(run):
+            result.append((run, True))
+        elif len(run) == 1:
+            result.append((run, False))
+        else:
+            result.extend((run[i : i + 2], False) for i in range(len(run) - 1))
+    return tuple(dict.fromkeys(result))
+
+
+def search_vector():
+    """The weighted full-text vector of the two documents; its expression is the one of the
+    GIN index on measures (see ``Measure.Meta.indexes``), so PostgreSQL can use that index."""
+    return SearchVector("search_names", weight="A", config="simple") + SearchVector(
+        "search_text", weight="B", config="simple"
+    )
+
+
+def postgres_query(pairs):
+    terms = " & ".join(f"'{token}'" + (":*" if prefix else "") for token, prefix in pairs)
+    return SearchQuery(terms, config="simple", search_type="raw")
+
+
+def contains_all(field, pairs):
+    condition = Q()
+    for token, prefix in pairs:
+        condition &= Q(**{f"{field}__contains": f" {token}" if prefix else f" {token} "})
+    return condition
+
+
+def matching(queryset, query):
+    """``queryset`` narrowed to the measures matching every token of ``query``."""
+    pairs = query_tokens(query)
+    if not pairs:
+        return queryset
+    if connections[queryset.db].vendor == "postgresql":
+        return queryset.annotate(search=search_vector()).filter(search=postgres_query(pairs))
+    return queryset.filter(contains_all("search_text", pairs))
+
+
+def by_relevance(queryset, query, *then):
+    """``queryset`` best match first (a match in a measure's names before one elsewhere),
+    then in the order ``then``."""
+    pairs = query_tokens(query)
+    if not pairs:
+        return queryset.order_by(*then)
+    if connections[queryset.db].vendor == "postgresql":
+        rank = SearchRank(search_vector(), postgres_query(pairs))
+    else:
+        rank = Case(
+            When(contains_all("search_names", pairs), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    return queryset.annotate(search_rank=rank).order_by("-search_rank", *then)
