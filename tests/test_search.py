@@ -1,0 +1,94 @@
+"""Search finds what readers type, on SQLite and PostgreSQL alike (CI runs both)."""
+
+import pytest
+
+from measures import search
+from measures.models import Measure, Record
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/en/measures/"
+
+
+def found(client, query, **parameters):
+    response = client.get(LIST, {"q": query, **parameters})
+    assert response.status_code == 200
+    return [measure.slug for measure in response.context["page_obj"]]
+
+
+def test_a_two_character_chinese_word_finds_its_measure(client):
+    assert found(client, "水浸") == ["dsd-smart-flood-warning"]
+
+
+def test_simplified_chinese_finds_traditional(client):
+    traditional = found(client, "數碼港")
+    assert traditional == ["hkma-cyberport-ai-sandbox"]
+    assert found(client, "数码港") == traditional
+    assert found(client, "培训") == found(client, "培訓")
+
+
+@pytest.mark.parametrize("abbreviation", ["DSD", "HKMA", "VTC", "QEF", "ERB", "SSSDP", "InnoHK"])
+def test_an_official_abbreviation_finds_the_measures_of_its_record(client, abbreviation):
+    record = Record.objects.get(short_name_en=abbreviation)
+    linked = set(record.measures.values_list("slug", flat=True))
+    assert linked
+    assert set(found(client, abbreviation)) == linked
+    assert set(found(client, abbreviation.lower())) == linked
+
+
+def test_an_english_word_finds_longer_words_it_begins(client):
+    assert found(client, "flood") == ["dsd-smart-flood-warning"]  # "flooding" in its name
+    assert found(client, "semiconductors") == []
+
+
+def test_every_word_must_match(client):
+    assert found(client, "智慧 水浸") == ["dsd-smart-flood-warning"]
+    assert found(client, "flood 勞工處") == []
+
+
+def test_name_matches_come_before_matches_elsewhere(client):
+    results = found(client, "AI")
+    assert len(results) > 5
+    in_names = [
+        "ai" in search.tokens(measure.name_zh + " " + measure.name_en)
+        for measure in (Measure.objects.get(slug=slug) for slug in results)
+    ]
+    assert any(in_names) and not all(in_names)
+    assert in_names == sorted(in_names, reverse=True)
+
+
+def test_a_chosen_sort_overrides_relevance(client):
+    by_amount = found(client, "AI", sort="-amount")
+    amounts = [Measure.objects.get(slug=slug).amount_hkd for slug in by_amount]
+    stated = [amount for amount in amounts if amount is not None]
+    assert stated == sorted(stated, reverse=True)
+    assert amounts[: len(stated)] == stated  # no amount last
+
+
+def test_training_in_either_language_finds_the_training_measures(client):
+    chinese, english = set(found(client, "培訓")), set(found(client, "training"))
+    expected = {
+        "ai-training-for-teachers",
+        "civil-service-ai-training",
+        "upskill-hk-skills-based-training",
+    }
+    assert expected <= chinese and expected <= english
+
+
+def test_renaming_a_record_makes_its_measures_findable_by_the_new_name(client):
+    record = Record.objects.get(slug="drainage-services-department")
+    record.short_name_en = "FLOODCTL"
+    record.save()
+    assert found(client, "floodctl") == ["dsd-smart-flood-warning"]
+    assert found(client, "DSD") == []
+
+
+def test_a_new_link_makes_the_measure_findable_by_the_record(client):
+    measure = Measure.objects.get(slug="labour-ai-job-matching")
+    assert measure.slug not in found(client, "HKMA")
+    measure.record_links.create(record=Record.objects.get(slug="hkma"), role="partners")
+    assert measure.slug in found(client, "HKMA")
+
+
+def test_words_without_letters_or_digits_match_everything(client):
+    assert len(found(client, "+++")) == min(20, Measure.objects.count())
