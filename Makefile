@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test lint format migrate seed admin-user messages browser-deps bench clean-db
+.PHONY: install install-dev run test lint format migrate seed admin-user messages browser-deps bench fuzz-long clean-db
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ browser-deps:
 
 bench: install-dev
 	$(BIN)/python bench/run.py
+
+# The property-based fuzz with 20,000 examples instead of the test suite's 300 (about 10 minutes).
+fuzz-long: install-dev
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest tests/test_fuzz.py
 
 # Empties the SQLite database and loads the curated fixtures again.
 clean-db: install

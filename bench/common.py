@@ -150,12 +150,14 @@ def collect_static(db_url):
     run_django(["manage.py", "collectstatic", "--noinput", "--verbosity", "0"], db_url)
 
 
-def page_facts(db_url, *, samples=False, counts=False):
+def page_facts(db_url, *, samples=False, counts=False, cold=False):
     args = ["-m", "bench.pages"]
     if samples:
         args.append("--samples")
     if counts:
         args.append("--counts")
+    if cold:
+        args.append("--cold")
     return json.loads(run_django(args, db_url, no_cache=True, capture=True))
 
 
@@ -178,8 +180,11 @@ def _die_with_parent():
 class Server:
     """gunicorn serving the site with production settings on 127.0.0.1, stopped on exit."""
 
-    def __init__(self, db_url, *, workers=2, worker_class="sync", threads=1, timeout=30):
+    def __init__(
+        self, db_url, *, workers=2, worker_class="sync", threads=1, timeout=30, extra_env=None
+    ):
         self.db_url = db_url
+        self.extra_env = extra_env
         self.workers = workers
         self.worker_class = worker_class
         self.threads = threads
@@ -224,7 +229,7 @@ class Server:
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=django_env(self.db_url),
+            env=django_env(self.db_url, extra=self.extra_env),
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,

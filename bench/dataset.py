@@ -227,11 +227,11 @@ def wanted_sizes(measures):
 
 
 def current_sizes():
-    from measures.models import LINKED_RECORD_MODELS, Measure, Theme
+    from measures.models import Measure, Record, Theme
 
     return {
         "measures": Measure.objects.count(),
-        "records": sum(model.objects.count() for model in LINKED_RECORD_MODELS.values()),
+        "records": Record.objects.count(),
         "themes": Theme.objects.count(),
     }
 
@@ -276,6 +276,8 @@ def build(measure_count, seed=SEED, log=print):
             numbers = range(start, min(start + BATCH, measure_count))
             build_measures(numbers, seed, themes, theme_zipf, records, record_zipf, article, m)
             log(f"  {numbers[-1] + 1:,} measures ({time.monotonic() - started:.0f} s)")
+        m.Measure.objects.refresh_search()
+        log(f"  search documents written ({time.monotonic() - started:.0f} s)")
     m.DataRevision.bump()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
@@ -301,12 +303,17 @@ def build_records(fixtures, rng, m):
     keep = {"slug", "name_zh", "name_en", "short_name_en", "description_zh", "description_en"}
     ids = {}
     for record_type in ("bureau", "committee", "institute", "funding_scheme", "training_course"):
-        model = m.LINKED_RECORD_MODELS[record_type]
-        fixture_name = model._meta.model_name
+        model = m.RECORD_MODELS[record_type]
         objects = []
-        for fields in fixtures.get(fixture_name, []):
+        for fields in fixtures.get("record", []):
+            if fields["type"] != record_type:
+                continue
             extra = {"kind": fields["kind"]} if record_type == "bureau" else {}
-            objects.append(model(**{k: v for k, v in fields.items() if k in keep}, **extra))
+            objects.append(
+                m.Record(
+                    type=record_type, **{k: v for k, v in fields.items() if k in keep}, **extra
+                )
+            )
         prefix = "body" if record_type == "bureau" else model.url_segment[:-1]
         for number in range(len(objects), RECORD_COUNTS[record_type]):
             topic_zh, topic_en = rng.choice(TOPICS)
@@ -322,16 +329,15 @@ def build_records(fixtures, rng, m):
                 fields["kind"] = weighted(rng, BODY_KIND_WEIGHTS)
             if record_type == "training_course" and ids.get("bureau") and rng.random() < 0.5:
                 fields["provider_id"] = rng.choice(ids["bureau"][:200])
-            objects.append(model(**fields))
+            objects.append(m.Record(type=record_type, **fields))
         ids[record_type] = [
-            record.pk for record in model.objects.bulk_create(objects, batch_size=BATCH)
+            record.pk for record in m.Record.objects.bulk_create(objects, batch_size=BATCH)
         ]
     return ids
 
 
 def build_measures(numbers, seed, themes, theme_zipf, records, record_zipf, article, m):
-    measures, theme_links, citations, counts = [], [], [], []
-    links = {record_type: [] for record_type in records}
+    measures, theme_links, links, citations, counts = [], [], [], [], []
     plans = []
     for number in numbers:
         rng = random.Random(seed * 1_000_003 + number)
@@ -343,9 +349,9 @@ def build_measures(numbers, seed, themes, theme_zipf, records, record_zipf, arti
         theme_links += [
             m.Measure.themes.through(measure_id=measure.pk, theme_id=t) for t in theme_ids
         ]
-        for record_type, record_id, role, note in link_plan:
-            links[record_type].append(
-                m.LINK_MODELS[record_type](
+        for _record_type, record_id, role, note in link_plan:
+            links.append(
+                m.MeasureLink(
                     measure_id=measure.pk,
                     record_id=record_id,
                     role=role,
@@ -364,8 +370,7 @@ def build_measures(numbers, seed, themes, theme_zipf, records, record_zipf, arti
         if count:
             counts.append(m.MeasureCount(measure_id=measure.pk, **count))
     m.Measure.themes.through.objects.bulk_create(theme_links, batch_size=BATCH)
-    for record_type, objects in links.items():
-        m.LINK_MODELS[record_type].objects.bulk_create(objects, batch_size=BATCH)
+    m.MeasureLink.objects.bulk_create(links, batch_size=BATCH)
     m.Citation.objects.bulk_create(citations, batch_size=BATCH)
     m.MeasureCount.objects.bulk_create(counts, batch_size=BATCH)
 

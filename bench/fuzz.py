@@ -265,12 +265,12 @@ def main(argv=None):
     import django
 
     django.setup()
-    from measures.models import LINKED_RECORD_MODELS, Measure, Theme
+    from measures.models import RECORD_MODELS, Measure, Theme
 
     targets = discover_targets()
     slugs = [*Measure.objects.values_list("slug", flat=True)[:20]]
     slugs += [*Theme.objects.values_list("slug", flat=True)[:20]]
-    for model in LINKED_RECORD_MODELS.values():
+    for model in RECORD_MODELS.values():
         slugs += model.objects.values_list("slug", flat=True)[:10]
     log(f"Fuzzing {len(targets)} URLs: {', '.join(targets)}")
 

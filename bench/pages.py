@@ -75,7 +75,7 @@ def top_bureaux():
     from measures.models import Bureau
 
     return list(
-        Bureau.objects.annotate(n=Count("links__measure", distinct=True))
+        Bureau.objects.annotate(n=Count("measure_links__measure", distinct=True))
         .filter(n__gt=0)
         .order_by("-n", "slug")
         .values_list("slug", "n")
@@ -133,6 +133,85 @@ def page_urls():
     }
 
 
+def cold_pages(urls):
+    """One URL of every public page type, for the single-request table of the cold part: each
+    is timed with no page cache, as the first reader after an edit sees it."""
+    from django.urls import reverse
+
+    from measures.models import RECORD_MODELS, Record, Theme
+
+    list_path = reverse("measures:measure-list")
+    busy_body = urls["bureau"]
+    pages = {
+        "home": reverse("measures:home"),
+        "list (no filter)": list_path,
+        "list, one broad facet": with_query(list_path, kind="education"),
+        "list, amount band": with_query(list_path, amount="1b-plus"),
+        "list, search matching most (AI)": with_query(list_path, q="AI"),
+        "list, search, two Chinese characters": with_query(list_path, q=CHINESE_WORD),
+        "list, search, Simplified Chinese": with_query(list_path, q=SIMPLIFIED_WORD),
+        "list, search, rare English word": with_query(list_path, q="semiconductors"),
+        "list, deep page by amount": with_query(list_path, sort="-amount", page=300),
+        "measure detail": urls["detail"],
+        "busy record page": reverse("measures:bureau-detail", args=[busy_body]),
+        "themes": reverse("measures:theme-list"),
+        "theme's list": Theme.objects.order_by("pk").first().get_absolute_url(),
+        "funding": reverse("measures:funding"),
+        "timeline": reverse("measures:timeline"),
+        "API list": reverse("measures:api-measure-list"),
+        "API detail": reverse("measures:api-measure-detail", args=[urls["detail_slug"]]),
+        "API record": reverse("measures:api-bureau-detail", args=[busy_body]),
+        "data page": reverse("measures:data"),
+    }
+    for record_type, model in RECORD_MODELS.items():
+        pages[f"index: {model._meta.verbose_name_plural}"] = model.get_list_url()
+        if not Record.objects.filter(type=record_type).exists():
+            del pages[f"index: {model._meta.verbose_name_plural}"]
+    return pages
+
+
+# Search words of the synthetic data (see bench/dataset.py: TOPICS), as readers would type them.
+CHINESE_WORD = "交通"
+SIMPLIFIED_WORD = "医疗"
+
+
+def cold_mix(samples, count=3000, seed=11):
+    """``count`` list, search and page URLs in every shape, both languages, for the cold wrk row
+    (a server without page cache renders each afresh)."""
+    import random
+
+    from django.urls import reverse
+
+    rng = random.Random(seed)
+    list_path = reverse("measures:measure-list")
+    words = ["AI", "ai", "government", "semiconductors", "traffic", CHINESE_WORD, SIMPLIFIED_WORD]
+    words += ["培訓", "數碼", "HKMA", "flood"]
+    shapes = [
+        lambda: {},
+        lambda: {"kind": rng.choice(samples["kinds"])},
+        lambda: {"status": rng.choice(samples["statuses"])},
+        lambda: {"amount": rng.choice(["under-100m", "100m-1b", "1b-plus", "none"])},
+        lambda: {"theme": rng.choice(samples["themes"])},
+        lambda: {"bureau": rng.choice(samples["bureaux"])},
+        lambda: {"start_year": rng.choice(samples["years"] or [2026])},
+        lambda: {"q": rng.choice(words)},
+        lambda: {"q": rng.choice(words), "kind": rng.choice(samples["kinds"])},
+        lambda: {"sort": rng.choice(samples["sorts"]), "page": rng.randint(1, 400)},
+        lambda: {"bureau": rng.choice(samples["bureaux"]), "amount_min": "1億"},
+    ]
+    paths = []
+    for _ in range(count):
+        prefix = rng.choice(["", "/en"])
+        parameters = rng.choice(shapes)()
+        if rng.random() < 0.3 and "sort" not in parameters:
+            parameters["sort"] = rng.choice(samples["sorts"])
+        paths.append(prefix + with_query(list_path, **parameters))
+    for slug in samples["detail_slugs"]:
+        paths.append(rng.choice(["", "/en"]) + reverse("measures:measure-detail", args=[slug]))
+    rng.shuffle(paths)
+    return paths
+
+
 def samples(urls):
     """Values of this dataset for generating filter combinations (benchmark row 2, soak)."""
     import random
@@ -180,6 +259,11 @@ def samples(urls):
     }
 
 
+def cold_counts(urls):
+    """The single-request table: queries and time of one uncached request to each page type."""
+    return count_queries(cold_pages(urls))
+
+
 class QueryTimer:
     """Times every query to the microsecond (Django's own log rounds to the millisecond)."""
 
@@ -197,14 +281,16 @@ class QueryTimer:
         return max((seconds for seconds, _, _ in self.queries), default=0)
 
 
-def count_queries(urls):
-    """Queries, time and size of one request to each page (after one warm-up request)."""
+def count_queries(urls, pages=None):
+    """Queries, time and size of one request to each page (after one warm-up request, which
+    fills no cache when run with ``BENCH_NO_CACHE=1``: it warms the database's buffers and the
+    templates, as any reader before the edit did)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1")
-    pages = ["list", "combo_example", "detail", "api", "csv", "home", "record_detail"]
+    pages = pages or list(urls)
     result = {}
     for page in pages:
         url = urls.get(page)
@@ -241,6 +327,7 @@ def main(argv=None):
     )
     parser.add_argument("--samples", action="store_true")
     parser.add_argument("--counts", action="store_true")
+    parser.add_argument("--cold", action="store_true", help="the cold part's pages and URL mix")
     args = parser.parse_args(argv)
 
     import django
@@ -248,10 +335,16 @@ def main(argv=None):
     django.setup()
     urls = page_urls()
     output = {"urls": urls}
-    if args.samples:
+    if args.samples or args.cold:
         output["samples"] = samples(urls)
     if args.counts:
-        output["counts"] = count_queries(urls)
+        output["counts"] = count_queries(
+            urls, ["list", "combo_example", "detail", "api", "csv", "home", "record_detail"]
+        )
+    if args.cold:
+        output["cold_pages"] = cold_pages(urls)
+        output["cold_counts"] = count_queries(output["cold_pages"])
+        output["cold_mix"] = cold_mix(output["samples"])
     json.dump(output, sys.stdout, ensure_ascii=False)
 
 

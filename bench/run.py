@@ -31,6 +31,10 @@ CACHED_P99_MS = 100
 COMBO_RPS = 60  # row 2
 COMBO_P99_MS = 250
 FLAT_MEMORY_RISE_MB = 50  # row 5: a worker holding 100,000 model instances would grow by far more
+# The cold part (no page cache: the first reader after an edit).
+COLD_SHARE_OF_CEILING = 1.5  # percent, row 7
+COLD_P99_MS = 400
+COLD_PAGE_TIMES_CEILING_P50 = 40  # no page type slower than this many ceiling p50s
 # Streamed exports read the rows in chunks (QuerySet.iterator(chunk_size=...)), prefetching per
 # chunk: their query count grows with the rows exported by design, so it is shown, not judged.
 STREAMED = {"csv"}
@@ -43,6 +47,11 @@ ROWS = [
     ("api", "JSON API /api/measures/ with filters (repeated)", "≥25% of ceiling, p99 <100 ms"),
     ("csv", "CSV export of a filtered set (full, streamed)", "N rows, flat memory"),
     ("ceiling", "Do-nothing Django view (ceiling)", "reference"),
+    (
+        "cold",
+        "Cold: a new list/search/detail URL of any shape every request, no page cache",
+        "≥1.5% of ceiling, p99 <400 ms",
+    ),
 ]
 
 
@@ -89,8 +98,8 @@ def main(argv=None):
     common.collect_static(big_url)
 
     log("Counting the queries of each page (one uncached request each)")
-    big = common.page_facts(big_url, samples=True, counts=True)
-    small = common.page_facts(small_url, counts=True)
+    big = common.page_facts(big_url, samples=True, counts=True, cold=True)
+    small = common.page_facts(small_url, counts=True, cold=True)
     urls = big["urls"]
 
     common.flush_cache(common.cache_url())
@@ -101,6 +110,17 @@ def main(argv=None):
         log(f"gunicorn on {server.base}, workers {server.worker_pids()}")
         rows = run_rows(server, urls, big["samples"], args)
         export = full_export(server, urls, args.measures)
+    with (
+        common.terminate_on_sigterm(),
+        common.Server(
+            big_url,
+            workers=args.workers,
+            timeout=args.timeout,
+            extra_env={"PAGE_CACHE_SECONDS": "0"},
+        ) as server,
+    ):
+        log(f"gunicorn without page cache on {server.base}")
+        rows["cold"] = cold_row(server, big["cold_mix"], args)
 
     results = {
         "started": started.isoformat(timespec="seconds"),
@@ -116,6 +136,8 @@ def main(argv=None):
         "rows": rows,
         "full_export": export,
         "queries": {"small": small["counts"], "big": big["counts"]},
+        "cold_pages": big["cold_pages"],
+        "cold_queries": {"small": small["cold_counts"], "big": big["cold_counts"]},
     }
     evaluate(results)
     report = markdown(results)
@@ -179,6 +201,28 @@ def run_rows(server, urls, samples, args):
         first["p50_ms"] = max(first["p50_ms"], end["p50_ms"])
         first["p99_ms"] = max(first["p99_ms"], end["p99_ms"])
     return rows
+
+
+def cold_row(server, paths, args):
+    """wrk drawing one of ``paths`` (thousands of URLs of every shape) for each request."""
+    script = common.lua_script("cold.lua", [f"PATHS = {common.lua_list(paths)}"], body="paths.lua")
+    log(f"row cold: {args.duration} s at {args.connections} connections, {len(paths)} URLs")
+    with common.RssSampler(server) as memory:
+        try:
+            row = common.run_wrk(
+                server.url("/"),
+                script,
+                duration=args.duration,
+                connections=args.connections,
+                threads=args.threads,
+                timeout="10s",
+            )
+        except common.WrkError as error:
+            row = {"skipped": str(error)[:300]}
+    row["memory"] = memory.summary()
+    row["path"] = f"(generated: bench/results/cold.lua, {len(paths)} URLs)"
+    log(f"  {row.get('rps')} req/s, p99 {row.get('p99_ms')} ms, errors {row.get('errors')}")
+    return row
 
 
 def combos_script(samples):
@@ -283,6 +327,13 @@ def evaluate(results):
             row["met"] = (
                 row["rps"] >= COMBO_RPS and row["p99_ms"] < COMBO_P99_MS and not row["errors"]
             )
+        elif key == "cold":
+            row["met"] = (
+                row["share"] is not None
+                and row["share"] >= COLD_SHARE_OF_CEILING
+                and row["p99_ms"] < COLD_P99_MS
+                and not row["errors"]
+            )
         elif key == "csv":
             export = results["full_export"]
             row["met"] = (
@@ -299,6 +350,17 @@ def evaluate(results):
         for page in big
         if page not in STREAMED
     )
+    cold_big, cold_small = results["cold_queries"]["big"], results["cold_queries"]["small"]
+    results["cold_queries_equal"] = all(
+        (cold_big.get(page) or {}).get("queries") == (cold_small.get(page) or {}).get("queries")
+        for page in cold_big
+    )
+    ceiling_p50 = rows.get("ceiling", {}).get("p50_ms")
+    limit = ceiling_p50 * COLD_PAGE_TIMES_CEILING_P50 if ceiling_p50 else None
+    results["cold_limit_ms"] = limit
+    for facts in results["cold_queries"]["big"].values():
+        if facts and "ms" in facts:
+            facts["met"] = limit is not None and facts["ms"] <= limit and facts["status"] == 200
 
 
 def markdown(results):
@@ -351,7 +413,35 @@ def markdown(results):
         )
     else:
         lines.append(f"Row 5, full export: {export.get('skipped')}")
-    lines += ["", queries_table(results)]
+    lines += ["", queries_table(results), "", cold_table(results)]
+    return "\n".join(lines)
+
+
+def cold_table(results):
+    small, big = results["cold_queries"]["small"], results["cold_queries"]["big"]
+    n_small, n_big = results["small_measures"], results["measures"]
+    limit = results["cold_limit_ms"]
+    limit_text = f"{limit:.0f} ms" if limit else "unknown (no ceiling row)"
+    lines = [
+        f"Cold pages: one request each with no page cache (the first reader after an edit), "
+        f"N = {n_big:,}; target: no page over {COLD_PAGE_TIMES_CEILING_P50}× the ceiling's "
+        f"p50 = {limit_text}. Queries equal at both sizes for every page: "
+        f"{'yes' if results['cold_queries_equal'] else '**NO**'}",
+        "",
+        f"| Page | URL | ms N={n_big:,} | Met | Queries N={n_small:,} | Queries N={n_big:,} | "
+        f"Slowest query ms |",
+        "|------|-----|---:|-----|---:|---:|---:|",
+    ]
+    for page, url in results["cold_pages"].items():
+        b, s = big.get(page) or {}, small.get(page) or {}
+        if "ms" not in b:
+            lines.append(f"| {page} | `{url}` | error: {b.get('error', 'not run')[:100]} ||||")
+            continue
+        met = "yes" if b.get("met") else "**no**"
+        lines.append(
+            f"| {page} | `{url}` | {b['ms']} | {met} | {s.get('queries', '–')} | "
+            f"{b['queries']} | {b['slowest_query_ms']} |"
+        )
     return "\n".join(lines)
 
 

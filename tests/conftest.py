@@ -5,10 +5,17 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
+from hypothesis import settings as hypothesis_settings
 from django.core.cache import cache
 from django.core.management import call_command
 
 from measures.editors import EDITORS_GROUP
+
+# Property-based tests: a few hundred examples in every run (the same ones each time); the long
+# run is `HYPOTHESIS_PROFILE=long` (see bench/README.md).
+hypothesis_settings.register_profile("default", max_examples=300, derandomize=True)
+hypothesis_settings.register_profile("long", max_examples=20_000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The article the data was curated from; shared/ sits beside the project checkout.

@@ -2,8 +2,9 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
-from measures.models import Measure
+from measures.models import Measure, MeasureLink, Record
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +84,9 @@ def test_invalid_amount_shows_a_readable_error(editor_client):
     response = editor_client.post(change_url(measure), data)
     assert response.status_code == 200
     assert Measure.objects.get(pk=measure.pk).amount_hkd == 3_000_000_000
-    assert "errornote" in response.content.decode()
+    (error,) = response.context["adminform"].form.errors["amount_hkd"]
+    assert "0" in error  # the lowest amount allowed, in the editor's language
+    assert escape(error) in response.content.decode()
 
 
 def test_second_editor_with_a_stale_copy_is_told_and_keeps_input(editor_client):
@@ -101,3 +104,116 @@ def test_second_editor_with_a_stale_copy_is_told_and_keeps_input(editor_client):
     assert "已有其他人儲存了修改" in page  # the admin speaks the site's default language
     assert "Second editor&#x27;s name" in page
     assert Measure.objects.get(pk=measure.pk).name_en == "First editor's name"
+
+
+# Records: one table, an admin section per kind -------------------------------------------------
+
+
+def record_change_url(record):
+    return reverse(f"admin:measures_{record._meta.model_name}_change", args=[record.pk])
+
+
+@pytest.mark.parametrize(
+    ("slug", "own", "not_own"),
+    [
+        ("ai-plus-industry-strategy-committee", ["chair_zh", "chair_en"], ["kind", "provider"]),
+        ("hk-ai-rnd-institute", [], ["chair_zh", "kind", "successor", "provider"]),
+        ("upskill-hong-kong", ["kind", "successor", "succession_note_en"], ["chair_zh"]),
+        ("ai-training-for-teachers", ["provider", "audience_zh"], ["kind", "successor"]),
+    ],
+)
+def test_each_kind_of_record_is_edited_with_its_own_fields(editor_client, slug, own, not_own):
+    record = Record.objects.get(slug=slug)
+    form = editor_client.get(record_change_url(record)).context["adminform"].form
+    assert {"name_zh", "name_en", "description_zh", *own} <= set(form.fields)
+    assert not set(not_own) & set(form.fields)
+
+
+def test_an_editor_adds_a_committee_in_the_committee_section(editor_client):
+    response = editor_client.post(
+        reverse("admin:measures_committee_add"),
+        {
+            "slug": "ai-ethics-panel",
+            "name_zh": "人工智能道德小組",
+            "name_en": "AI ethics panel",
+            "chair_en": "A chair",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    record = Record.objects.get(slug="ai-ethics-panel")
+    assert record.type == "committee" and record.chair_en == "A chair"
+    listing = editor_client.get(reverse("admin:measures_committee_changelist")).content.decode()
+    assert "AI ethics panel" in listing
+    bureaux = editor_client.get(reverse("admin:measures_bureau_changelist")).content.decode()
+    assert "AI ethics panel" not in bureaux
+
+
+def test_a_records_history_shows_its_changes(editor_client):
+    record = Record.objects.get(slug="vtc")
+    data = form_data(editor_client.get(record_change_url(record)))
+    data["name_en"] = "Vocational Training Council (renamed)"
+    assert editor_client.post(record_change_url(record), data).status_code == 302
+    history = editor_client.get(reverse("admin:measures_bureau_history", args=[record.pk]))
+    assert history.status_code == 200
+    assert "Vocational Training Council (renamed)" in history.content.decode()
+
+
+def test_a_successor_loop_and_a_provider_that_is_not_a_body_are_refused(editor_client):
+    erb = Record.objects.get(slug="employees-retraining-board")
+    upskill = erb.successor
+    data = form_data(editor_client.get(record_change_url(upskill)))
+    data["successor"] = str(erb.pk)
+    response = editor_client.post(record_change_url(upskill), data)
+    assert response.status_code == 200
+    assert "successor" in response.context["adminform"].form.errors
+    assert Record.objects.get(pk=upskill.pk).successor is None
+
+    course = Record.objects.get(slug="ai-training-for-teachers")
+    institute = Record.objects.get(slug="hk-ai-rnd-institute")
+    data = form_data(editor_client.get(record_change_url(course)))
+    data["provider"] = str(institute.pk)
+    response = editor_client.post(record_change_url(course), data)
+    assert response.status_code == 200
+    assert "provider" in response.context["adminform"].form.errors
+
+
+def test_a_measure_links_records_of_every_kind_in_one_inline(editor_client):
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    response = editor_client.get(change_url(measure))
+    (links,) = [
+        inline
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.model is MeasureLink
+    ]
+    assert {form.instance.record.type for form in links.formset.forms} == set(
+        measure.record_links.values_list("record__type", flat=True)
+    )
+    search = editor_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "measures",
+            "model_name": "measurelink",
+            "field_name": "record",
+            "term": "AI",
+        },
+    ).json()
+    kinds = {Record.objects.get(pk=item["id"]).type for item in search["results"]}
+    assert {"committee", "institute", "funding_scheme", "training_course"} <= kinds
+
+
+def test_the_successor_field_offers_bodies_only(editor_client):
+    search = editor_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "measures", "model_name": "record", "field_name": "successor", "term": ""},
+    ).json()
+    assert search["results"]
+    assert {Record.objects.get(pk=item["id"]).type for item in search["results"]} == {"bureau"}
+
+
+def test_the_records_of_every_kind_are_not_a_section_of_their_own(editor_client):
+    index = editor_client.get(reverse("admin:index")).content.decode()
+    assert "/admin/measures/record/" not in index
+    record = Record.objects.get(slug="hkma")
+    response = editor_client.get(reverse("admin:measures_record_change", args=[record.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == record_change_url(record)

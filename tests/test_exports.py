@@ -208,9 +208,35 @@ def test_every_table_downloads_with_one_row_per_record(client, name):
     assert all(len(row) == len(rows[0]) for row in rows)
 
 
-def test_the_tables_cover_every_record_type():
-    assert {"measures", "themes", "links", "citations", "articles"} <= set(TABLES)
-    assert {model.url_segment for model in RECORD_MODELS.values()} <= set(TABLES)
+RECORD_COLUMNS = ["slug", "name_zh", "name_en", "short_name_en", "description_zh"]
+
+
+@pytest.mark.parametrize(
+    ("name", "record_type", "own_columns"),
+    [
+        ("committees", "committee", ["chair_zh", "chair_en"]),
+        ("institutes", "institute", []),
+        ("funding-schemes", "funding_scheme", []),
+        ("bureaux", "bureau", ["kind", "successor", "succession_note_zh", "succession_note_en"]),
+        ("training-courses", "training_course", ["provider", "audience_zh", "audience_en"]),
+    ],
+)
+def test_each_kind_of_record_has_a_table_with_its_own_columns(
+    client, name, record_type, own_columns
+):
+    assert f'href="/en/data/{name}.csv"' in client.get("/en/data/").content.decode()
+    rows = csv_rows(client.get(f"/data/{name}.csv"))
+    assert rows[0] == [
+        *RECORD_COLUMNS,
+        "description_en",
+        "updated_at",
+        *own_columns,
+        "measures",
+    ]
+    model = RECORD_MODELS[record_type]
+    assert [row[0] for row in rows[1:]] == list(
+        model.objects.order_by("slug").values_list("slug", flat=True)
+    )
 
 
 def test_the_links_table_has_every_link(client):

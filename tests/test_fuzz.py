@@ -82,9 +82,7 @@ raw_garbage = st.text(alphabet="%&=+;?#ff0A水", max_size=30)
 
 
 @settings(
-    max_examples=2000,
     deadline=None,
-    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(url=st.sampled_from(URLS), query=st.one_of(query_strings, raw_garbage))

@@ -3,8 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
-from measures.models import Bureau, Measure, MeasureLink, Role
+from measures.models import Bureau, Measure, MeasureLink, Record, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -73,9 +74,38 @@ def test_same_role_twice_is_refused():
 
 
 def test_full_clean_shows_the_constraint_message():
-    with pytest.raises(ValidationError) as error:
-        new_measure(amount_hkd=-5, amount_type="earmark").full_clean()
-    assert "amount" in str(error.value).lower()
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        new_measure(amount_hkd=5, amount_type="").full_clean()
+    assert error.value.messages == ["Give an amount and say what it is, or leave both empty."]
+
+
+def new_record(**fields):
+    return Record(**{"slug": "test-record", "name_zh": "測試", "name_en": "Test", **fields})
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"type": "institute", "chair_en": "Someone"},
+        {"type": "bureau", "kind": ""},
+        {"type": "committee", "kind": "department"},
+        {"type": "funding_scheme", "audience_zh": "學生"},
+        {"type": "magic"},
+    ],
+)
+def test_a_field_of_another_kind_of_record_is_refused_by_the_database(fields):
+    assert_database_refuses(new_record(**fields))
+
+
+def test_a_slug_is_unique_within_its_kind_only():
+    new_record(type="committee", slug="hkma").save()  # a bureau has this slug
+    assert_database_refuses(new_record(type="bureau", kind="department", slug="hkma"))
+
+
+def test_a_record_reads_back_as_its_kind():
+    assert type(Record.objects.get(slug="hkma")) is Bureau
+    assert type(Record.objects.get(slug="hk-ai-rnd-institute")).__name__ == "Institute"
+    assert Bureau.objects.get(slug="hkma").get_absolute_url() == "/bureaux/hkma/"
 
 
 def test_version_rises_on_every_save():

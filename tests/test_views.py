@@ -422,8 +422,13 @@ def test_measure_detail_in_english(client):
     assert '<html lang="en">' in page
     assert "HK$3 billion" in page
     assert "Budget Speech paragraph 37" in page
-    assert "30" in page and "research projects" in page  # the stated count
-    assert response.context["related"] is not None
+    count = response.context["measure"].counts.get()
+    assert count.is_approximate and count.value == 30
+    assert f"<li>about <strong>30</strong> {count.unit_en}</li>" in page  # the stated count
+    related = response.context["related"]
+    assert related, "measures sharing its scheme or themes are suggested"
+    for other in related:
+        assert f'href="/en/measures/{other.slug}/"' in page
 
 
 def test_record_page_lists_its_measures_roles_and_money(client):
