@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
-from hypothesis import settings as hypothesis_settings
 from django.core.cache import cache
 from django.core.management import call_command
+from hypothesis import settings as hypothesis_settings
 
 from measures.editors import EDITORS_GROUP
 

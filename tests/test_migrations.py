@@ -1,0 +1,92 @@
+"""The move of the five record tables into one (migrations 0006-0008) loses nothing."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("measures", "0005_filter_indexes_cover_compared_columns")]
+AFTER = [("measures", "0008_remove_per_type_tables")]
+WHEN = datetime.datetime(2026, 2, 25, 3, 53, tzinfo=datetime.UTC)
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_records_links_and_history_move_to_one_table():
+    old = migrate(BEFORE)
+    Measure = old.get_model("measures", "Measure")
+    for model_name in ["Measure", "Committee", "Bureau", "TrainingCourse", "Institute"]:
+        old.get_model("measures", model_name).objects.all().delete()
+    measure = Measure.objects.create(
+        slug="m",
+        name_zh="措施",
+        name_en="Measure",
+        summary_zh="摘要",
+        summary_en="Summary",
+        kind="research",
+        status="announced",
+    )
+    # Two records with the same id in different tables: both must survive.
+    erb = old.get_model("measures", "Bureau").objects.create(
+        pk=1, slug="erb", name_zh="僱員再培訓局", name_en="ERB", kind="public_body",
+        short_name_en="ERB", updated_at=WHEN,
+    )  # fmt: skip
+    upskill = old.get_model("measures", "Bureau").objects.create(
+        pk=2, slug="upskill", name_zh="技能提升局", name_en="Upskill", kind="public_body",
+        updated_at=WHEN,
+    )  # fmt: skip
+    erb.successor = upskill
+    erb.save()
+    committee = old.get_model("measures", "Committee").objects.create(
+        pk=1, slug="committee", name_zh="委員會", name_en="Committee", chair_en="FS",
+        updated_at=WHEN,
+    )  # fmt: skip
+    course = old.get_model("measures", "TrainingCourse").objects.create(
+        pk=1, slug="course", name_zh="課程", name_en="Course", provider=upskill,
+        audience_en="Workers", updated_at=WHEN,
+    )  # fmt: skip
+    old.get_model("measures", "MeasureBureau").objects.create(
+        measure=measure, record=erb, role="leads", note_en="Leads it"
+    )
+    old.get_model("measures", "MeasureCommittee").objects.create(
+        measure=measure, record=committee, role="coordinates"
+    )
+    old.get_model("measures", "MeasureTrainingCourse").objects.create(
+        measure=measure, record=course, role="benefits"
+    )
+    old.get_model("measures", "HistoricalCommittee").objects.create(
+        id=committee.pk, slug="committee", name_zh="委員會", name_en="Old name",
+        updated_at=WHEN, history_date=WHEN, history_type="+",
+    )  # fmt: skip
+
+    new = migrate(AFTER)
+    Record = new.get_model("measures", "Record")
+    assert Record.objects.count() == 4
+    erb, upskill = Record.objects.get(slug="erb"), Record.objects.get(slug="upskill")
+    assert (erb.type, erb.kind, erb.short_name_en) == ("bureau", "public_body", "ERB")
+    assert erb.successor_id == upskill.pk
+    committee = Record.objects.get(slug="committee")
+    assert (committee.type, committee.chair_en) == ("committee", "FS")
+    course = Record.objects.get(slug="course")
+    assert (course.type, course.provider_id, course.audience_en) == (
+        "training_course",
+        upskill.pk,
+        "Workers",
+    )
+    links = new.get_model("measures", "MeasureLink").objects.filter(measure__slug="m")
+    assert {(link.record.slug, link.role, link.note_en) for link in links} == {
+        ("erb", "leads", "Leads it"),
+        ("committee", "coordinates", ""),
+        ("course", "benefits", ""),
+    }
+    history = new.get_model("measures", "HistoricalRecord").objects.get(slug="committee")
+    assert (history.id, history.type, history.name_en) == (committee.pk, "committee", "Old name")
+    measure = new.get_model("measures", "Measure").objects.get(slug="m")
+    assert " erb " in measure.search_text and " committee " in measure.search_text
