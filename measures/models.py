@@ -9,6 +9,7 @@ Every record has a Chinese and an English name; ``localized()`` picks the one fo
 of the page being rendered.
 """
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -489,9 +490,9 @@ class MeasureQuerySet(models.QuerySet):
                 measure.search_names, measure.search_text = documents
                 changed.append(measure)
             if len(changed) >= chunk_size:
-                Measure.objects.bulk_update(changed, ["search_names", "search_text"])
+                search.write_documents(Measure.objects.all(), changed)
                 changed = []
-        Measure.objects.bulk_update(changed, ["search_names", "search_text"])
+        search.write_documents(Measure.objects.all(), changed)
 
     def for_display(self):
         """Everything a detail page or the API shows, in a fixed number of queries."""
@@ -578,9 +579,10 @@ class Measure(BilingualMixin, models.Model):
     records = models.ManyToManyField(
         Record, through="MeasureLink", related_name="measures", blank=True
     )
-    # Written by refresh_search(), read by search.py.
+    # Written by refresh_search(), read by search.py; the vector on PostgreSQL only.
     search_names = models.TextField(editable=False, blank=True, default="")
     search_text = models.TextField(editable=False, blank=True, default="")
+    search_vector = SearchVectorField(editable=False, null=True)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last edited"), auto_now=True)
@@ -590,7 +592,7 @@ class Measure(BilingualMixin, models.Model):
 
     objects = SlugManager.from_queryset(MeasureQuerySet)()
     history = HistoricalRecords(
-        excluded_fields=["version", "updated_at", "search_names", "search_text"]
+        excluded_fields=["version", "updated_at", "search_names", "search_text", "search_vector"]
     )
 
     class Meta:
@@ -730,9 +732,7 @@ class Measure(BilingualMixin, models.Model):
         documents = self.search_documents()
         if documents != (self.search_names, self.search_text):
             self.search_names, self.search_text = documents
-            Measure.objects.filter(pk=self.pk).update(
-                search_names=self.search_names, search_text=self.search_text
-            )
+            search.write_documents(Measure.objects.all(), [self])
 
 
 def count_of(subquery):

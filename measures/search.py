@@ -12,8 +12,8 @@ same kind of tokens, so the database only has to compare whole tokens:
 
 A query is cut the same way. Every token must match: a Chinese pair or character exactly, an
 English word as the start of a word (``train`` finds training). PostgreSQL matches the tokens
-with its full-text index (``search_vector``); SQLite, for development, with LIKE on the same
-documents, which gives the same matches.
+in ``search_vector``, the documents as a stored full-text vector with a GIN index; SQLite, for
+development, with LIKE on the documents themselves, which gives the same matches.
 """
 
 import functools
@@ -22,7 +22,7 @@ import re
 import opencc
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
@@ -68,11 +68,22 @@ def query_tokens(query):
 
 
 def search_vector():
-    """The weighted full-text vector of the two documents; its expression is the one of the
-    GIN index on measures (see ``Measure.Meta.indexes``), so PostgreSQL can use that index."""
+    """The weighted full-text vector of the two documents: names weigh more."""
     return SearchVector("search_names", weight="A", config="simple") + SearchVector(
         "search_text", weight="B", config="simple"
     )
+
+
+def write_documents(measures, changed):
+    """Saves the search documents of the ``changed`` measures (and on PostgreSQL their
+    vector, computed from the saved documents)."""
+    if not changed:
+        return
+    measures.bulk_update(changed, ["search_names", "search_text"])
+    if connections[measures.db].vendor == "postgresql":
+        measures.filter(pk__in=[measure.pk for measure in changed]).update(
+            search_vector=search_vector()
+        )
 
 
 def postgres_query(pairs):
@@ -93,7 +104,7 @@ def matching(queryset, query):
     if not pairs:
         return queryset
     if connections[queryset.db].vendor == "postgresql":
-        return queryset.annotate(search=search_vector()).filter(search=postgres_query(pairs))
+        return queryset.filter(search_vector=postgres_query(pairs))
     return queryset.filter(contains_all("search_text", pairs))
 
 
@@ -104,7 +115,7 @@ def by_relevance(queryset, query, *then):
     if not pairs:
         return queryset.order_by(*then)
     if connections[queryset.db].vendor == "postgresql":
-        rank = SearchRank(search_vector(), postgres_query(pairs))
+        rank = SearchRank(F("search_vector"), postgres_query(pairs))
     else:
         rank = Case(
             When(contains_all("search_names", pairs), then=Value(1)),

@@ -281,7 +281,8 @@ def model_columns(model):
     return [
         field
         for field in model._meta.concrete_fields
-        if not field.primary_key and field.name not in ("search_names", "search_text")
+        if not field.primary_key
+        and field.name not in ("search_names", "search_text", "search_vector")
     ]
 
 

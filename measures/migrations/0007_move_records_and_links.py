@@ -7,8 +7,8 @@ committee and a bureau could both be number 1); the pages, the API and the fixtu
 by type and slug, which are unchanged. History entries of a record or link deleted before this
 migration point at no current row: they keep negative ids, which no new row can take.
 
-Then every measure's search documents are written, and on PostgreSQL the full-text index is
-built (see measures/search.py).
+Then every measure's search documents are written, and on PostgreSQL their full-text vector
+and its index (see measures/search.py).
 """
 
 from django.contrib.postgres.indexes import GinIndex
@@ -165,12 +165,15 @@ def write_search_documents(apps):
 
 
 def search_index():
-    return GinIndex(search.search_vector(), name=SEARCH_INDEX)
+    # On PostgreSQL only: SQLite has no GIN indexes (and searches the documents with LIKE).
+    return GinIndex(fields=["search_vector"], name=SEARCH_INDEX)
 
 
 def add_search_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.add_index(apps.get_model("measures", "Measure"), search_index())
+        Measure = apps.get_model("measures", "Measure")
+        Measure.objects.update(search_vector=search.search_vector())
+        schema_editor.add_index(Measure, search_index())
 
 
 def remove_search_index(apps, schema_editor):
