@@ -182,12 +182,17 @@ def test_pages_are_linked_from_the_footer(client):
         assert f'href="{address}"' in page
 
 
-def test_a_long_period_lists_its_first_measures_and_links_to_the_rest(client):
-    make_measures(MEASURES_PER_PERIOD + 3, starts_on=datetime.date(2031, 1, 1))
+def test_a_long_period_links_to_its_measures_instead_of_listing_them(client):
+    make_measures(MEASURES_PER_PERIOD + 1, starts_on=datetime.date(2031, 1, 1))
     response = client.get("/en/timeline/")
     period = next(p for p in response.context["timeline"].periods if p.starts_on.year == 2031)
-    assert period.measure_count == MEASURES_PER_PERIOD + 3
-    assert len(period.measures) == MEASURES_PER_PERIOD
+    assert period.measure_count == MEASURES_PER_PERIOD + 1
+    assert period.measures == []
     page = response.content.decode()
-    assert "and 3 more measures: see the measures starting that year" in page
+    assert f"{MEASURES_PER_PERIOD + 1} measures: see the measures starting that year" in page
     assert 'href="/en/measures/?start_year=2031"' in page
+    assert all(
+        len(p.measures) == p.measure_count
+        for p in response.context["timeline"].groups
+        if p is not period
+    )

@@ -7,8 +7,7 @@ templates from the coordinates worked out here, and each chart has a table of th
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Q, Sum
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -236,7 +235,7 @@ TIMELINE_AXIS_HEIGHT = 28
 TIMELINE_BAR_HEIGHT = 14
 
 
-# Each period of the timeline lists this many of its measures, with a link to all of them.
+# A period of the timeline with this many measures or fewer lists them; a larger one links to them.
 MEASURES_PER_PERIOD = 50
 
 
@@ -263,6 +262,7 @@ class Period:
 
     @property
     def more_count(self):
+        """How many of its measures are not listed (all of them, or none)."""
         return self.measure_count - len(self.measures)
 
     @property
@@ -345,7 +345,8 @@ def measure_timeline():
     """Measures grouped by stated start period, earliest first; then undated, then untimed.
 
     Two queries whatever the number of measures: the periods with their sizes and wordings,
-    and the first ``MEASURES_PER_PERIOD`` measures of each by name.
+    then the measures of the periods small enough to list (``MEASURES_PER_PERIOD`` or fewer);
+    a larger period links to the list of the measures starting in its year.
     """
     name_field = "name_en" if is_english() else "name_zh"
     groups = {}
@@ -354,30 +355,31 @@ def measure_timeline():
         .annotate(n=Count("pk"))
         .order_by(F("starts_on").asc(nulls_last=True), F("ends_on").asc(nulls_last=True))
     )
+    listed = Q(pk__in=[])
     for starts_on, ends_on, timing_zh, timing_en, n in periods:
         key = period_key(starts_on, ends_on, timing_zh, timing_en)
         period = groups.setdefault(key, Period(starts_on, ends_on))
         period.measure_count += n
         period.wordings[timing_zh, timing_en] = None
-    first_measures = (
-        Measure.objects.annotate(
-            position=Window(
-                RowNumber(),
-                partition_by=[F("starts_on"), F("ends_on"), F("timing_zh"), F("timing_en")],
-                order_by=[F(name_field).asc(), F("pk").asc()],
-            )
-        )
-        .filter(position__lte=MEASURES_PER_PERIOD)
-        .order_by(name_field, "pk")
-    )
-    for measure in first_measures:
+    for key, period in groups.items():
+        if period.measure_count <= MEASURES_PER_PERIOD:
+            listed |= period_condition(key)
+    for measure in Measure.objects.filter(listed).order_by(name_field, "pk"):
         key = period_key(measure.starts_on, measure.ends_on, measure.timing_zh, measure.timing_en)
-        if len(groups[key].measures) < MEASURES_PER_PERIOD:
-            groups[key].measures.append(measure)
+        groups[key].measures.append(measure)
     dated = [period for key, period in groups.items() if key[0] == "dated"]
     undated = [period for key, period in groups.items() if key[0] == "undated"]
     untimed = groups.get(("untimed",))
     return Timeline(periods=dated, undated=undated, untimed=untimed)
+
+
+def period_condition(key):
+    """The measures of the period ``key`` (see ``period_key``)."""
+    if key[0] == "dated":
+        return Q(starts_on=key[1], ends_on=key[2])
+    if key[0] == "undated":
+        return Q(starts_on__isnull=True, timing_zh=key[1], timing_en=key[2])
+    return Q(starts_on__isnull=True, timing_zh="", timing_en="")
 
 
 def period_key(starts_on, ends_on, timing_zh, timing_en):
