@@ -623,3 +623,11 @@ def test_the_sort_menu_shows_the_chosen_order_and_flags_a_bad_one(client):
         '<select name="sort" id="id_sort" aria-invalid="true" aria-describedby="sort-error">' in bad
     )
     assert '<p class="field-error" id="sort-error" role="alert">' in bad
+
+
+def test_record_facets_list_the_most_frequent_options_first(client):
+    facets = {facet.parameter: facet for facet in client.get(LIST).context["facets"]}
+    for parameter in ["bureau", "institute", "training_course", "theme"]:
+        counts = [option.count for option in facets[parameter].options]
+        assert len(counts) > 2
+        assert counts == sorted(counts, reverse=True), parameter

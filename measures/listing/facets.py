@@ -60,16 +60,19 @@ def linked_counts(filterset, parameter, selected_slugs):
         target, counted = "record", Count("measure", distinct=True)
     if filterset.valid_data().keys() - {parameter, "sort"}:
         links = links.filter(measure__in=filterset.without(parameter).values("pk"))
-    selected_first = Case(
-        When(**{f"{target}__slug__in": selected_slugs}, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
+    counts = links.values(target, f"{target}__slug", f"{target}__name_zh", f"{target}__name_en")
+    counts = counts.annotate(n=counted).order_by("-n", target)
+    if selected_slugs:
+        selected_first = Case(
+            When(**{f"{target}__slug__in": selected_slugs}, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        counts = counts.alias(selected_first=selected_first).order_by(
+            "selected_first", "-n", target
+        )
     return list(
-        links.values(target, f"{target}__slug", f"{target}__name_zh", f"{target}__name_en")
-        .annotate(n=counted, selected_first=selected_first)
-        .order_by("selected_first", "-n", target)
-        .values_list(f"{target}__slug", "n", f"{target}__name_zh", f"{target}__name_en")[
+        counts.values_list(f"{target}__slug", "n", f"{target}__name_zh", f"{target}__name_en")[
             : OPTION_LIMIT + len(selected_slugs)
         ]
     )
