@@ -155,6 +155,13 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The time the list page may spend counting its facets, in milliseconds, on PostgreSQL: each
+# facet's query gets what is left, and a facet that runs out shows its options without counts
+# (as Datasette's facet time limit does). 0 counts every facet however long it takes.
+FACET_TIME_BUDGET_MS = env_int("FACET_TIME_BUDGET_MS", 100)
+if FACET_TIME_BUDGET_MS < 0:
+    raise ImproperlyConfigured("FACET_TIME_BUDGET_MS must be 0 (no limit) or more")
 # The filter indexes carry extra columns (INCLUDE) on PostgreSQL; SQLite builds them without,
 # which is all a local copy of the data needs.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -4,11 +4,18 @@ A facet is a filter's options with how many measures each would give. As in Data
 facet is one ``GROUP BY`` over the measures matching every *other* active filter (so a reader
 sees what choosing an option would give), most frequent first; record and theme facets list
 the ``OPTION_LIMIT`` most frequent, after those selected. One query per facet.
+
+Also as in Datasette, counting has a time limit (``settings.FACET_TIME_BUDGET_MS`` for the
+page, PostgreSQL only): a facet whose count runs out of time shows the options it can without
+counts (every kind, status and amount band; the selected records), and says so.
 """
 
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.db import OperationalError, connections, transaction
 from django.db.models import Case, CharField, Count, IntegerField, Value, When
 from django.db.models.functions import ExtractYear
 from django.http import QueryDict
@@ -48,6 +55,41 @@ class Facet:
     options: list[FacetOption] = field(default_factory=list)
     # Where to see every option when only the most frequent are listed.
     all_options_url: str = ""
+    # Counting took longer than the page's facet time budget: the options have no counts.
+    counts_unavailable: bool = False
+
+
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cut off by its time limit
+
+
+class FacetClock:
+    """The facet time budget of one page (see the module's docstring)."""
+
+    def __init__(self, database):
+        self.connection = connections[database]
+        budget = settings.FACET_TIME_BUDGET_MS
+        self.limited = budget > 0 and self.connection.vendor == "postgresql"
+        self.deadline = time.monotonic() + budget / 1000
+
+    def run(self, count):
+        """``count()``, or None when the budget ran out before or during it."""
+        if not self.limited:
+            return count()
+        remaining_ms = int((self.deadline - time.monotonic()) * 1000)
+        if remaining_ms < 1:
+            return None
+        try:
+            with transaction.atomic(using=self.connection.alias):
+                with self.connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL statement_timeout = %s", [remaining_ms])
+                result = count()
+                with self.connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL statement_timeout = 0")
+                return result
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
+                raise
+            return None
 
 
 def linked_counts(filterset, parameter, selected_slugs):
@@ -108,13 +150,17 @@ def column_counts(filterset, parameter):
 
 def column_options(facet, counts):
     """``[(value, count, label)]``: every choice of kind, status and amount band (those no
-    measure has with a count of 0), the years in the order of time."""
-    if facet == "amount":
-        return [(band.value, counts.get(band.value, 0), band.label) for band in AMOUNT_BANDS]
+    measure has with a count of 0), the years in the order of time. Without ``counts`` (None:
+    counting ran out of time), the choices with a count of None, and no year."""
     if facet == "start_year":
-        return [(year, counts[year], year) for year in sorted(counts)]
-    choices = (MeasureKind if facet == "kind" else MeasureStatus).choices
-    return [(value, counts.get(value, 0), label) for value, label in choices]
+        return [(year, counts[year], year) for year in sorted(counts or {})]
+    if facet == "amount":
+        choices = [(band.value, band.label) for band in AMOUNT_BANDS]
+    else:
+        choices = (MeasureKind if facet == "kind" else MeasureStatus).choices
+    return [
+        (value, None if counts is None else counts.get(value, 0), label) for value, label in choices
+    ]
 
 
 def facet_label(facet):
@@ -150,18 +196,26 @@ def facets(filterset):
     query = filterset.data if isinstance(filterset.data, QueryDict) else QueryDict(mutable=True)
     without_page = {key: values for key, values in query.lists() if key != "page"}
     english = not get_language().lower().startswith("zh")
+    clock = FacetClock(filterset.queryset.db)
     result = []
     for parameter in FACETS:
         selected = set(query.getlist(parameter))
         if parameter in LIMITED_FACETS:
-            valid = {record.slug for record in filterset.valid_data().get(parameter, [])}
+            chosen = filterset.valid_data().get(parameter, [])
+            valid = {record.slug for record in chosen}
+            counted = clock.run(lambda: linked_counts(filterset, parameter, valid))  # noqa: B023
+            unavailable = counted is None
+            if unavailable:
+                counted = [(record.slug, None, record.name_zh, record.name_en) for record in chosen]
             rows = [
                 (slug, n, (name_en or name_zh) if english else (name_zh or name_en))
-                for slug, n, name_zh, name_en in linked_counts(filterset, parameter, valid)
+                for slug, n, name_zh, name_en in counted
             ]
         else:
-            rows = column_options(parameter, column_counts(filterset, parameter))
-        facet = Facet(parameter, facet_label(parameter))
+            counts = clock.run(lambda: column_counts(filterset, parameter))  # noqa: B023
+            unavailable = counts is None
+            rows = column_options(parameter, counts)
+        facet = Facet(parameter, facet_label(parameter), counts_unavailable=unavailable)
         for value, count, label in rows:
             facet.options.append(
                 FacetOption(
