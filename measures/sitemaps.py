@@ -48,8 +48,5 @@ class RecordSitemap(BilingualSitemap):
 SITEMAPS = {
     "pages": PageSitemap,
     "measures": MeasureSitemap,
-    **{
-        model.url_segment: RecordSitemap(model)
-        for model in LINKED_RECORD_MODELS.values()
-    },
+    **{model.url_segment: RecordSitemap(model) for model in LINKED_RECORD_MODELS.values()},
 }

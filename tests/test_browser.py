@@ -143,7 +143,7 @@ def test_ticking_a_filter_keeps_the_readers_place(browser_page, width):
         option = page.locator('#filter-form input[type="checkbox"]').last
     expect(option).to_be_visible()
     option_id = option.get_attribute("id")
-    label = page.locator(f'label:has(#{option_id})')
+    label = page.locator(f"label:has(#{option_id})")
     expected = count_of(label.inner_text())
 
     # The last option is far down the page: the reader has scrolled to it.
@@ -184,7 +184,7 @@ def test_without_javascript_the_filters_land_on_the_results(live_server, load_cu
         # Without the script the filters are open, first, as they are shown.
         option = page.locator('#filter-form input[type="checkbox"]').first
         expect(option).to_be_visible()
-        expected = count_of(page.locator(f'label:has(#{option.get_attribute("id")})').inner_text())
+        expected = count_of(page.locator(f"label:has(#{option.get_attribute('id')})").inner_text())
         option.check()
         page.get_by_role("button", name="Apply filters").click()
         page.wait_for_load_state()
