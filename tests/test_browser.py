@@ -272,3 +272,59 @@ def test_every_public_page_passes_axe_in_both_languages(browser_page, width):
     # The 404 pages' own status is the only thing the browser may complain of.
     page.problems[:] = [p for p in page.problems if "status of 404" not in p]
     assert not failures, "\n\n".join(failures)
+
+
+def contrast(first, second):
+    """The WCAG contrast ratio of two CSS rgb()/rgba() colours."""
+
+    def luminance(colour):
+        channels = [int(part) / 255 for part in re.findall(r"[\d.]+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted([luminance(first), luminance(second)], reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_the_focus_ring_and_field_borders_stand_out(browser_page):
+    page = browser_page
+    page.goto(page.base_url + "/en/measures/")
+    page.keyboard.press("Tab")  # the skip link, on white
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # the site's name, on the white header
+    focused = page.evaluate(
+        """() => {
+            const style = getComputedStyle(document.activeElement);
+            return [style.outlineStyle, style.outlineWidth, style.outlineColor];
+        }"""
+    )
+    assert focused[0] == "solid" and float(focused[1].rstrip("px")) >= 2
+    for background in ("rgb(255, 255, 255)", "rgb(244, 246, 250)"):  # the paper and the wash
+        assert contrast(focused[2], background) >= 3, focused[2]
+    border = page.locator("#id_q").evaluate("el => getComputedStyle(el).borderTopColor")
+    assert contrast(border, "rgb(255, 255, 255)") >= 3, border
+
+
+def test_a_printed_list_shows_the_measures_not_the_menus(browser_page):
+    page = browser_page
+    page.goto(page.base_url + "/en/measures/")
+    page.emulate_media(media="print")
+    expect(page.locator(".main-nav")).to_be_hidden()
+    expect(page.locator("#filter-panel")).to_be_hidden()
+    expect(page.locator(".site-footer")).to_be_hidden()
+    expect(page.locator(".measure-card").first).to_be_visible()
+    expect(page.locator("#results-heading")).to_be_visible()
+    page.goto(page.base_url + "/en/measures/ai-subsidy-scheme/")
+    expect(page.locator(".main-nav")).to_be_hidden()
+    expect(page.locator("blockquote")).to_be_visible()
+    page.pdf(path=SCREENSHOTS / "measure-printed.pdf")
+    assert (SCREENSHOTS / "measure-printed.pdf").stat().st_size > 10_000
+
+
+def test_on_a_phone_a_filter_that_cannot_be_used_keeps_the_filters_open(browser_page):
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    page.goto(page.base_url + "/en/measures/?amount_min=lots")
+    expect(page.get_by_role("alert").filter(has_text="is not an amount of money")).to_be_visible()
+    page.goto(page.base_url + "/en/measures/")
+    expect(page.get_by_label("At least")).to_be_hidden()

@@ -66,7 +66,7 @@ def test_a_measure_page_describes_itself_for_search_and_sharing(client):
     )
     assert tags.canonical() == f"{ORIGIN}/en/measures/ai-subsidy-scheme/"
     assert tags.alternates() == {
-        "zh-Hant-HK": f"{ORIGIN}/measures/ai-subsidy-scheme/",
+        "zh-Hant": f"{ORIGIN}/measures/ai-subsidy-scheme/",
         "en": f"{ORIGIN}/en/measures/ai-subsidy-scheme/",
         "x-default": f"{ORIGIN}/measures/ai-subsidy-scheme/",
     }
@@ -122,7 +122,7 @@ def test_every_page_has_its_own_description_and_addresses(client, path):
 def test_a_filtered_list_names_the_whole_list_as_canonical(client):
     tags = head(client, "/en/measures/?theme=education&sort=-amount")
     assert tags.canonical() == f"{ORIGIN}/en/measures/"
-    assert tags.alternates()["zh-Hant-HK"] == f"{ORIGIN}/measures/"
+    assert tags.alternates()["zh-Hant"] == f"{ORIGIN}/measures/"
 
 
 def test_the_touch_icon_is_a_png():

@@ -7,8 +7,8 @@ from django.urls import translate_url
 
 register = template.Library()
 
-# The `hreflang` and `lang` values of each of the site's languages.
-HREFLANG = {"zh-hant": "zh-Hant-HK", "en": "en"}
+# The `hreflang` of each of the site's languages, as the sitemap writes them (case aside).
+HREFLANG = {"zh-hant": "zh-Hant", "en": "en"}
 
 
 @register.simple_tag(takes_context=True)

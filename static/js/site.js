@@ -46,7 +46,9 @@ function setUpFilterList() {
     if (!panel) return;
     if (!NARROW.matches) panel.open = true;
   };
-  if (panel && NARROW.matches) panel.open = Boolean(position && position.panelOpen);
+  // A filter that could not be used keeps the panel open, so its message is seen.
+  const hasErrors = Boolean(form.querySelector('#filter-panel [aria-invalid="true"], #filter-panel .field-error'));
+  if (panel && NARROW.matches) panel.open = hasErrors || Boolean(position && position.panelOpen);
   NARROW.addEventListener("change", fitPanel);
 
   if (position) {
