@@ -261,3 +261,19 @@ def test_english_quotes_say_the_source_is_chinese(client):
     chinese = client.get("/measures/ai-subsidy-scheme/").content.decode()
     assert "The source is in Chinese" not in chinese
     assert "資料來源為中文" not in chinese
+
+
+@pytest.mark.parametrize(
+    ("query", "summary"),
+    [
+        ("", "Filter (0 active)"),
+        ("?sort=-amount", "Filter (0 active)"),
+        ("?theme=education&kind=education_talent&sort=name", "Filter (2 active)"),
+    ],
+)
+def test_the_filter_button_counts_the_filters_in_use_but_not_the_sort(client, query, summary):
+    page = client.get("/en/measures/" + query).content.decode()
+    assert f'<summary class="filter-toggle">{summary}</summary>' in page
+    # It sits before the results, as it is shown, and a link skips to them.
+    assert page.index('class="filter-toggle"') < page.index('id="results-heading"')
+    assert '<a class="skip-link" href="#results-heading">Skip to results</a>' in page
