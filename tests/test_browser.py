@@ -164,6 +164,10 @@ def test_ticking_a_filter_keeps_the_readers_place(browser_page, width):
     # The new count is announced to screen readers.
     expect(page.locator("#results-status")).to_have_text(f"{expected} {noun}")
     expect(page.get_by_text("Filter (1 active)")).to_have_count(1)
+    if width == "phone":
+        # From inside the filters, the way to the results says how many there are.
+        to_results = page.get_by_role("link", name=f"See the {expected} {noun}")
+        expect(to_results).to_be_in_viewport()
     page.screenshot(path=SCREENSHOTS / f"list-after-filter-{width}.png")
 
     # Removing the filter lands on the results heading, with focus there.
