@@ -1,17 +1,22 @@
 """A reader in a real browser: Debian's Chromium driven by Playwright against a live server."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
-from measures.models import Measure
+from measures.models import LINKED_RECORD_MODELS, Measure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+WIDTHS = {"phone": PHONE, "desktop": DESKTOP}
 
 
 @pytest.fixture
@@ -30,13 +35,14 @@ def browser_page(live_server, load_curated_data):
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = browser.new_page(viewport=DESKTOP)
         problems = []
         page.on(
             "console", lambda message: message.type == "error" and problems.append(message.text)
         )
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.base_url = live_server.url
+        page.problems = problems
         yield page
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -108,3 +114,221 @@ def test_the_list_works_on_a_phone(browser_page):
     assert width <= 390, f"The page scrolls sideways on a phone ({width}px wide)"
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+
+
+def count_of(label_text):
+    """The number of measures shown in an option's label, e.g. "Education 3" -> 3."""
+    return int(re.search(r"(\d[\d,]*)\s*$", label_text.strip()).group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_ticking_a_filter_keeps_the_readers_place(browser_page, width):
+    page = browser_page
+    page.set_viewport_size(WIDTHS[width])
+    page.goto(page.base_url + "/en/measures/")
+    results = page.locator("#results-heading")
+    expect(results).to_have_text(f"{Measure.objects.count()} measures")
+
+    # The filters are reached from the top of the page: on a phone through the button above
+    # the results, on a desktop in the sidebar.
+    toggle = page.get_by_text("Filter (0 active)")
+    if width == "phone":
+        expect(toggle).to_be_visible()
+        assert toggle.bounding_box()["y"] < PHONE["height"] / 2
+        option = page.locator('#filter-form input[type="checkbox"]').last
+        expect(option).to_be_hidden()
+        toggle.click()
+    else:
+        expect(toggle).to_be_hidden()
+        option = page.locator('#filter-form input[type="checkbox"]').last
+    expect(option).to_be_visible()
+    option_id = option.get_attribute("id")
+    label = page.locator(f"label:has(#{option_id})")
+    expected = count_of(label.inner_text())
+
+    # The last option is far down the page: the reader has scrolled to it.
+    option.scroll_into_view_if_needed()
+    scrolled = page.evaluate("window.scrollY")
+    assert scrolled > 0
+    before = option.bounding_box()["y"]
+    with page.expect_navigation():
+        option.check()
+
+    after = page.locator(f"#{option_id}")
+    expect(after).to_be_checked()
+    expect(after).to_be_focused()
+    assert page.evaluate("window.scrollY") > 0, "The page went back to the top"
+    assert abs(after.bounding_box()["y"] - before) <= 4, "The option moved on the screen"
+    noun = "measure" if expected == 1 else "measures"
+    expect(results).to_have_text(f"{expected} {noun}")
+    # The new count is announced to screen readers.
+    expect(page.locator("#results-status")).to_have_text(f"{expected} {noun}")
+    expect(page.get_by_text("Filter (1 active)")).to_have_count(1)
+    if width == "phone":
+        # From inside the filters, the way to the results says how many there are.
+        to_results = page.get_by_role("link", name=f"See the {expected} {noun}")
+        expect(to_results).to_be_in_viewport()
+    page.screenshot(path=SCREENSHOTS / f"list-after-filter-{width}.png")
+
+    # Removing the filter lands on the results heading, with focus there.
+    page.get_by_role("link", name=re.compile("^Remove filter")).click()
+    page.wait_for_load_state()
+    expect(results).to_have_text(f"{Measure.objects.count()} measures")
+    expect(results).to_be_focused()
+
+
+def test_without_javascript_the_filters_land_on_the_results(live_server, load_curated_data):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport=PHONE, java_script_enabled=False)
+        page.goto(live_server.url + "/en/measures/")
+        # Without the script the filters are open, first, as they are shown.
+        option = page.locator('#filter-form input[type="checkbox"]').first
+        expect(option).to_be_visible()
+        expected = count_of(page.locator(f"label:has(#{option.get_attribute('id')})").inner_text())
+        option.check()
+        page.get_by_role("button", name="Apply filters").click()
+        page.wait_for_load_state()
+        assert page.url.endswith("#results-heading")
+        assert page.evaluate("window.scrollY") > 0
+        heading = page.locator("#results-heading")
+        expect(heading).to_have_text(re.compile(rf"^\s*{expected} measures?\s*$"))
+        assert -2 < heading.bounding_box()["y"] < PHONE["height"]
+        browser.close()
+
+
+def test_skip_to_results_on_the_list(browser_page):
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    page.goto(page.base_url + "/en/measures/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to results")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator("#results-heading")).to_be_in_viewport()
+
+
+@pytest.mark.parametrize("path", ["/en/funding/", "/en/api/", "/en/bureaux/"])
+def test_wide_tables_scroll_with_a_cue_and_the_keyboard_on_a_phone(browser_page, path):
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    page.goto(page.base_url + path)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{path} scrolls sideways on a phone ({width}px wide)"
+    regions = page.locator(".table-scroll.is-scrollable")
+    assert regions.count() > 0, f"No table on {path} is wider than a phone"
+    region = regions.first
+    expect(region).to_have_attribute("tabindex", "0")
+    expect(region).to_have_attribute("role", "group")
+    expect(page.locator(".scroll-hint").first).to_be_visible()
+    region.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("el => el.scrollLeft > 0", arg=region.element_handle())
+
+
+def public_pages():
+    """(name, path) of every public page type, in Chinese; English adds /en in front."""
+    measure = Measure.objects.order_by("slug").first()
+    pages = [
+        ("home", "/"),
+        ("list", "/measures/"),
+        ("measure", measure.get_absolute_url()),
+        ("themes", "/themes/"),
+        ("funding", "/funding/"),
+        ("timeline", "/timeline/"),
+        ("data", "/data/"),
+        ("api", "/api/"),
+        ("not-found", "/no-such-page/"),
+    ]
+    for record_type, model in LINKED_RECORD_MODELS.items():
+        pages.append((f"{record_type}-list", model.get_list_url()))
+    record = LINKED_RECORD_MODELS["bureau"].objects.order_by("slug").first()
+    pages.append(("record", record.get_absolute_url()))
+    return pages
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_every_public_page_passes_axe_in_both_languages(browser_page, width):
+    page = browser_page
+    page.set_viewport_size(WIDTHS[width])
+    axe = Axe()
+    failures = []
+    visited = 0
+    for name, path in public_pages():
+        for language, prefix in (("zh", ""), ("en", "/en")):
+            response = page.goto(page.base_url + prefix + path)
+            assert response.status == (404 if name == "not-found" else 200), path
+            page.wait_for_load_state("load")
+            results = axe.run(page)
+            if results.violations_count:
+                failures.append(f"{prefix}{path} ({width}):\n{results.generate_report()}")
+            shot = SCREENSHOTS / f"{name}-{language}-{width}.png"
+            page.screenshot(path=shot, full_page=True)
+            assert shot.stat().st_size > 5_000
+            visited += 1
+    assert visited == 2 * len(public_pages())
+    # The 404 pages' own status is the only thing the browser may complain of.
+    page.problems[:] = [p for p in page.problems if "status of 404" not in p]
+    assert not failures, "\n\n".join(failures)
+
+
+def contrast(first, second):
+    """The WCAG contrast ratio of two CSS rgb()/rgba() colours."""
+
+    def luminance(colour):
+        channels = [int(part) / 255 for part in re.findall(r"[\d.]+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted([luminance(first), luminance(second)], reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_the_focus_ring_and_field_borders_stand_out(browser_page):
+    page = browser_page
+    page.goto(page.base_url + "/en/measures/")
+    page.keyboard.press("Tab")  # the skip link, on white
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # the site's name, on the white header
+    focused = page.evaluate(
+        """() => {
+            const style = getComputedStyle(document.activeElement);
+            return [style.outlineStyle, style.outlineWidth, style.outlineColor];
+        }"""
+    )
+    assert focused[0] == "solid" and float(focused[1].rstrip("px")) >= 2
+    for background in ("rgb(255, 255, 255)", "rgb(244, 246, 250)"):  # the paper and the wash
+        assert contrast(focused[2], background) >= 3, focused[2]
+    border = page.locator("#id_q").evaluate("el => getComputedStyle(el).borderTopColor")
+    assert contrast(border, "rgb(255, 255, 255)") >= 3, border
+
+
+def test_a_printed_list_shows_the_measures_not_the_menus(browser_page):
+    page = browser_page
+    page.goto(page.base_url + "/en/measures/")
+    page.emulate_media(media="print")
+    expect(page.locator(".main-nav")).to_be_hidden()
+    expect(page.locator("#filter-panel")).to_be_hidden()
+    expect(page.locator(".site-footer")).to_be_hidden()
+    expect(page.locator(".measure-card").first).to_be_visible()
+    expect(page.locator("#results-heading")).to_be_visible()
+    page.goto(page.base_url + "/en/measures/ai-subsidy-scheme/")
+    expect(page.locator(".main-nav")).to_be_hidden()
+    expect(page.locator("blockquote")).to_be_visible()
+    page.pdf(path=SCREENSHOTS / "measure-printed.pdf")
+    assert (SCREENSHOTS / "measure-printed.pdf").stat().st_size > 10_000
+
+
+def test_on_a_phone_a_filter_that_cannot_be_used_keeps_the_filters_open(browser_page):
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    page.goto(page.base_url + "/en/measures/?amount_min=lots")
+    expect(page.get_by_role("alert").filter(has_text="is not an amount of money")).to_be_visible()
+    page.goto(page.base_url + "/en/measures/")
+    expect(page.get_by_label("At least")).to_be_hidden()
