@@ -3,7 +3,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .models import LINKED_RECORD_MODELS, Measure
+from .models import RECORD_MODELS, Measure
 
 
 class BilingualSitemap(Sitemap):
@@ -17,7 +17,7 @@ class PageSitemap(BilingualSitemap):
 
     def items(self):
         names = ["home", "measure-list", "theme-list", "funding", "timeline", "data", "api-docs"]
-        names += [f"{record_type}-list" for record_type in LINKED_RECORD_MODELS]
+        names += [f"{record_type}-list" for record_type in RECORD_MODELS]
         return names
 
     def location(self, item):
@@ -39,7 +39,7 @@ class RecordSitemap(BilingualSitemap):
         self.model = model
 
     def items(self):
-        return self.model.objects.order_by("pk").only("slug", "updated_at")
+        return self.model.objects.order_by("pk").only("type", "slug", "updated_at")
 
     def lastmod(self, record):
         return record.updated_at
@@ -48,5 +48,5 @@ class RecordSitemap(BilingualSitemap):
 SITEMAPS = {
     "pages": PageSitemap,
     "measures": MeasureSitemap,
-    **{model.url_segment: RecordSitemap(model) for model in LINKED_RECORD_MODELS.values()},
+    **{model.url_segment: RecordSitemap(model) for model in RECORD_MODELS.values()},
 }

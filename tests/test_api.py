@@ -402,3 +402,14 @@ def test_an_amount_with_a_percent_sign_is_a_400_not_a_500(client, typed):
     response = client.get("/api/measures/", {"amount_min": typed})
     assert response.status_code == 400
     assert "amount_min" in response.json()
+
+
+def test_a_record_lists_its_first_links_and_where_to_find_every_measure(client, monkeypatch):
+    monkeypatch.setattr("measures.api.views.RECORD_MEASURES_SHOWN", 2)
+    record = client.get("/api/bureaux/hksar-government/").json()
+    assert record["measure_count"] > 2
+    assert len(record["measures"]) == 2
+    assert record["measures_url"] == "http://testserver/api/measures/?bureau=hksar-government"
+    every = client.get(record["measures_url"] + "&page_size=500").json()
+    assert every["count"] == record["measure_count"]
+    assert {m["slug"] for m in record["measures"]} <= {m["slug"] for m in every["results"]}

@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
-from measures.models import LINKED_RECORD_MODELS, Measure
+from measures.models import RECORD_MODELS, Measure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -246,9 +246,9 @@ def public_pages():
         ("api", "/api/"),
         ("not-found", "/no-such-page/"),
     ]
-    for record_type, model in LINKED_RECORD_MODELS.items():
+    for record_type, model in RECORD_MODELS.items():
         pages.append((f"{record_type}-list", model.get_list_url()))
-    record = LINKED_RECORD_MODELS["bureau"].objects.order_by("slug").first()
+    record = RECORD_MODELS["bureau"].objects.order_by("slug").first()
     pages.append(("record", record.get_absolute_url()))
     return pages
 

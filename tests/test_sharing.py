@@ -10,7 +10,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.utils import translation
 
-from measures.models import LINKED_RECORD_MODELS, Measure
+from measures.models import RECORD_MODELS, Measure
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,7 @@ def test_a_measure_page_describes_itself_for_search_and_sharing(client):
 
 
 def test_a_record_page_is_described_by_its_description_or_a_sentence_naming_it(client):
-    bureau = LINKED_RECORD_MODELS["bureau"]
+    bureau = RECORD_MODELS["bureau"]
     described = bureau.objects.exclude(description_en="").first()
     with translation.override("zh-hant"):
         path = described.get_absolute_url()
@@ -143,7 +143,7 @@ def test_the_sitemap_lists_every_page_in_both_languages_with_alternates(client):
     sections = [loc.text for loc in index.iter(f"{SITEMAP}loc")]
     assert f"{ORIGIN}/sitemap-measures.xml" in sections
     assert f"{ORIGIN}/sitemap-pages.xml" in sections
-    for model in LINKED_RECORD_MODELS.values():
+    for model in RECORD_MODELS.values():
         assert f"{ORIGIN}/sitemap-{model.url_segment}.xml" in sections
 
     addresses = {}
@@ -160,7 +160,7 @@ def test_the_sitemap_lists_every_page_in_both_languages_with_alternates(client):
         expected = {"zh-hant": chinese, "en": english, "x-default": chinese}
         assert addresses[chinese] == expected
         assert addresses[english] == expected
-    for model in LINKED_RECORD_MODELS.values():
+    for model in RECORD_MODELS.values():
         for record in model.objects.all():
             assert f"{ORIGIN}/en{record.get_absolute_url()}" in addresses
             assert f"{ORIGIN}{record.get_absolute_url()}" in addresses
@@ -222,10 +222,10 @@ def visible_text(page):
 @pytest.mark.parametrize("prefix", ["", "/en"])
 def test_readers_see_one_word_per_thing_and_no_database_words(client, prefix):
     measure = Measure.objects.get(slug="ai-subsidy-scheme")
-    bureau = LINKED_RECORD_MODELS["bureau"].objects.first()
+    bureau = RECORD_MODELS["bureau"].objects.first()
     with translation.override("zh-hant"):
         pages = ["/", "/measures/", measure.get_absolute_url(), bureau.get_absolute_url(), "/data/"]
-        pages += [model.get_list_url() for model in LINKED_RECORD_MODELS.values()]
+        pages += [model.get_list_url() for model in RECORD_MODELS.values()]
     database_words = (
         r"紀錄|revision|\bRecords?\b|type of record|this record|Departments\b|and bodies"
     )

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from measures.models import Measure
+from measures.models import Measure, MeasureKind, MeasureStatus
 from measures.money import parse_amount
 
 from .factories import make_measures
@@ -631,3 +631,46 @@ def test_record_facets_list_the_most_frequent_options_first(client):
         counts = [option.count for option in facets[parameter].options]
         assert len(counts) > 2
         assert counts == sorted(counts, reverse=True), parameter
+
+
+def test_options_no_measure_has_stay_visible_but_cannot_be_chosen(client):
+    response = client.get(LIST, {"bureau": "drainage-services-department"})
+    kinds = next(facet for facet in response.context["facets"] if facet.parameter == "kind")
+    assert [option.value for option in kinds.options] == [value for value, _ in MeasureKind.choices]
+    page = response.content.decode()
+    for option in kinds.options:
+        checkbox = page.split(f'id="f-kind-{option.value}"', 1)[1].split(">", 1)[0]
+        assert (" disabled" in checkbox) == (option.count == 0)
+    assert any(option.count == 0 for option in kinds.options)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="statement time limits are PostgreSQL's"
+)
+def test_a_facet_out_of_time_shows_its_options_without_counts(client, settings, monkeypatch):
+    from measures.listing import facets
+
+    counted = facets.column_counts
+
+    def slow_counts(filterset, parameter):
+        if parameter == "status":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_sleep(2)")
+        return counted(filterset, parameter)
+
+    monkeypatch.setattr(facets, "column_counts", slow_counts)
+    settings.FACET_TIME_BUDGET_MS = 1000
+    response = client.get(LIST)
+    by_parameter = {facet.parameter: facet for facet in response.context["facets"]}
+    status = by_parameter["status"]
+    assert status.counts_unavailable
+    assert [option.count for option in status.options] == [None] * len(MeasureStatus.choices)
+    assert "Counting these took too long" in response.content.decode()
+    # The facets after it had no time left: their options are still there, without numbers.
+    assert by_parameter["amount"].counts_unavailable
+    assert len(by_parameter["amount"].options) == 4
+    assert not by_parameter["bureau"].counts_unavailable  # counted before the slow one
+    # The connection is usable afterwards, without the time limit.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"

@@ -241,7 +241,7 @@ class RecordMeasureListSerializer(serializers.ListSerializer):
 
     def to_representation(self, links):
         roles_by_measure = {}
-        for link in links.all():
+        for link in links:
             roles_by_measure.setdefault(link.measure, []).append(link.role)
         for measure, roles in roles_by_measure.items():
             measure.roles = roles
@@ -283,8 +283,8 @@ class SlugReferenceField(serializers.SlugRelatedField):
 class RecordSerializer(serializers.ModelSerializer):
     """A record of any kind: names, description, its measures, and the fields of its kind.
 
-    Expects ``with_measure_totals()`` annotations and ``measure_links`` prefetched with their
-    measures, in the order the measures should be listed. Each kind's serializer
+    Expects ``with_measure_totals()`` annotations and ``first_links``: its first links with
+    their measures, in the order the measures should be listed. Each kind's serializer
     (``RECORD_SERIALIZERS``) keeps the fields of its own kind only.
     """
 
@@ -326,14 +326,21 @@ class RecordSerializer(serializers.ModelSerializer):
         help_text=_("The money of those measures, each counted once; null when none states any"),
     )
     measures = RecordMeasureSerializer(
-        source="measure_links",
+        source="first_links",
         many=True,
-        help_text=_("The measures it takes part in, with its roles"),
+        help_text=_(
+            "The measures it takes part in, with its roles, by start (its first 100 links; "
+            "measures_url lists them all)"
+        ),
+    )
+    measures_url = AddressField(
+        lambda record: f"{reverse('measures:api-measure-list')}?{record.type}={record.slug}",
+        help_text=_("Every measure it takes part in, in the API's list of measures"),
     )
     updated_at = serializers.DateTimeField(help_text=_("When it was last edited"))
 
     common_fields = ["type", "slug", "url", "api_url", *Record.SHARED_FIELDS[1:]]
-    totals_fields = ["measure_count", "total_amount_hkd", "measures", "updated_at"]
+    totals_fields = ["measure_count", "total_amount_hkd", "measures", "measures_url", "updated_at"]
 
     class Meta:
         model = Record

@@ -135,6 +135,11 @@ class ThemeList(generics.ListAPIView):
     pagination_class = ApiPagination
 
 
+# A record lists at most this many of its links (measures and roles); its ``measures_url`` lists
+# every measure, page by page.
+RECORD_MEASURES_SHOWN = 100
+
+
 class RecordViewMixin:
     """Serves one kind of record (``model``), each with its measures and their money."""
 
@@ -145,12 +150,12 @@ class RecordViewMixin:
     def get_queryset(self):
         links = MeasureLink.objects.select_related("measure").order_by(
             "measure__starts_on", "measure__name_en", "measure__pk", "role"
-        )
+        )[:RECORD_MEASURES_SHOWN]
         related = [name for name in ("successor", "provider") if name in self.own_fields()]
         return (
             self.model.objects.with_measure_totals()
             .select_related(*related)
-            .prefetch_related(Prefetch("measure_links", links))
+            .prefetch_related(Prefetch("measure_links", links, to_attr="first_links"))
             .order_by("name_en", "pk")
         )
 

@@ -229,9 +229,7 @@ class MeasureFilter(django_filters.FilterSet):
         method="filter_amount_band",
         empty_label=_("Any amount"),
     )
-    sort = SortFilter(
-        label=_("Sort by"), empty_label=_("Best match when searching, otherwise start")
-    )
+    sort = SortFilter(label=_("Sort by"), empty_label=_("Default order"))
 
     class Meta:
         model = Measure
