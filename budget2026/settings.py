@@ -160,21 +160,52 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
+
+def redis_cache(url, key_prefix="budget2026", retry_seconds=5):
+    """The cache settings for Redis at ``url``: django-redis, forgiving every Redis error.
+
+    A Redis error is logged and read as a miss (``IGNORE_EXCEPTIONS``); connecting and each
+    answer are bounded by REDIS_TIMEOUT_SECONDS; after a connection error or a timeout the worker
+    leaves Redis alone for ``retry_seconds`` (budget2026/cache.py).
+    """
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": key_prefix,
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+            "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+            "IGNORE_EXCEPTIONS": True,
+            "REDIS_CLIENT_CLASS": "budget2026.cache.BackingOffRedis",
+            "REDIS_CLIENT_KWARGS": {"backoff_seconds": retry_seconds},
+        },
+    }
+
+
+# Redis on the same network answers in well under a millisecond; a page is rendered without
+# the cache rather than wait longer than this for it.
+REDIS_TIMEOUT_SECONDS = 0.25
+CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
+if CACHE_RETRY_SECONDS < 1:
+    raise ImproperlyConfigured(f"CACHE_RETRY_SECONDS must be 1 or more, not {CACHE_RETRY_SECONDS}")
 if os.environ.get("CACHE_URL"):
     CACHES = {
-        "default": {
-            "BACKEND": "budget2026.cache.ForgivingRedisCache",
-            "LOCATION": os.environ["CACHE_URL"],
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "budget2026"),
-        }
+        "default": redis_cache(
+            os.environ["CACHE_URL"],
+            key_prefix=os.environ.get("CACHE_KEY_PREFIX", "budget2026"),
+            retry_seconds=CACHE_RETRY_SECONDS,
+        )
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "budget2026.cache"
 
 # Public pages are cached whole, keyed on the data revision (see measures/caching.py); an
 # edit makes the next request render afresh, so this only bounds how long unused pages stay.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 3600)
+if PAGE_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured(f"PAGE_CACHE_SECONDS must be 0 or more, not {PAGE_CACHE_SECONDS}")
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -271,6 +302,8 @@ LOGIN_URL = "admin:login"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"skip_while_resting": {"()": "budget2026.cache.SkipWhileResting"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"budget2026.cache": {"filters": ["skip_while_resting"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
