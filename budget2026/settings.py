@@ -218,17 +218,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Failed admin logins: after AXES_FAILURE_LIMIT failures from one user name and address, that
-# pair is locked out for AXES_COOLOFF_HOURS.
+# Failed admin logins: after AXES_FAILURE_LIMIT failures from one address (whatever the user
+# names), for one user name (whatever the addresses), or from the pair, logins are locked out for
+# AXES_COOLOFF_HOURS.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# Behind a reverse proxy, count that many proxies back in X-Forwarded-For to find the client's
-# address; with 0 (no proxy) the connection's own address is used.
-AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-if AXES_IPWARE_PROXY_COUNT:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_USERNAME_CALLABLE = "budget2026.login.recorded_username"
+# Behind reverse proxies, each appending the address it saw to X-Forwarded-For, the client's
+# address is that many entries from the right; with 0 (no proxy) the connection's own address is
+# used and X-Forwarded-For ignored (budget2026/login.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
+AXES_CLIENT_IP_CALLABLE = "budget2026.login.client_address"
 
 # Internationalisation: Traditional Chinese is the source language and the default (no URL
 # prefix); English lives under /en/.
@@ -298,6 +302,8 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 LOGIN_URL = "admin:login"
+# Where a login goes when its "next" is missing or points off the site.
+LOGIN_REDIRECT_URL = "admin:index"
 
 LOGGING = {
     "version": 1,
