@@ -78,12 +78,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "simple_history",
     "csp",
+    "corsheaders",
     "axes",
     "measures",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "budget2026.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "budget2026.middleware.RejectNulCharactersMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -286,6 +289,33 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+# Browser features no page uses are turned off for every page and anything it embeds.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+)
+# The open data may be read by other sites' scripts: the read-only API and the downloads allow
+# cross-origin GET from anywhere, without cookies. No other URL changes its origin rules.
+CORS_URLS_REGEX = r"^/(en/)?(api/.*|measures\.(csv|json)|data/.*)$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
