@@ -157,6 +157,20 @@ else:
             "NAME": BASE_DIR / "db.sqlite3",
         }
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Saves take the write lock when their transaction starts, and a second one waits up to
+    # 20 s for it, instead of failing with "database is locked" when both have read first.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer fails a request after this long instead of holding it.
+    connect_timeout = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    if connect_timeout < 1:
+        raise ImproperlyConfigured(
+            f"DATABASE_CONNECT_TIMEOUT must be 1 or more seconds, not {connect_timeout}"
+        )
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", connect_timeout)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The filter indexes carry extra columns (INCLUDE) on PostgreSQL; SQLite builds them without,
 # which is all a local copy of the data needs.

@@ -2,7 +2,8 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from measures.views import favicon, healthz
+from budget2026.health import healthz
+from measures.views import favicon
 
 urlpatterns = [
     path("admin/", admin.site.urls),
