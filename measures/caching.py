@@ -23,7 +23,7 @@ from django.utils.http import http_date
 from django.utils.translation import get_language
 
 from .filters import MeasureFilter
-from .models import LINKED_RECORD_MODELS, DataRevision
+from .models import LINKED_RECORD_MODELS, DataRevision, Measure
 
 CACHED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Vary")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -84,6 +84,18 @@ def canonical_query(request, names):
         query.setlist(name, values)
     query._mutable = False
     return query, errors
+
+
+def shows_filter_errors(names, query):
+    """Whether a page reading the list's filters shows ``query`` as invalid (the HTML list
+    does so in a 200, beside the fields)."""
+    if not set(FILTERS) <= set(names) or not query:
+        return False
+    return not MeasureFilter(query, queryset=Measure.objects.none()).is_valid()
+
+
+def is_conditional(request):
+    return "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META
 
 
 def use_query(request, query):
@@ -166,6 +178,8 @@ def cached_by_revision(view):
         if response.status_code != 200:
             return response
         with_revision_headers(request, response, revision)
+        if is_conditional(request) and shows_filter_errors(names, query):
+            return response  # the page with its errors, never a 304
         return get_conditional_response(
             request,
             etag=response["ETag"],

@@ -180,6 +180,18 @@ def test_a_conditional_request_gets_the_pages_own_error(client, url, status):
         assert client.get(url, headers=headers).status_code == status  # and when cached
 
 
+def test_a_conditional_request_with_a_bad_filter_gets_the_list_with_its_error(client):
+    url = "/en/measures/?amount_min=lots"
+    assert client.get(url).status_code == 200
+    for headers in [
+        {"if-none-match": "*"},
+        {"if-modified-since": "Fri, 01 Jan 2100 00:00:00 GMT"},
+    ]:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200
+        assert "lots" in response.content.decode()
+
+
 @pytest.mark.parametrize("url", ["/measures.csv", "/measures.json", "/data/measures.csv"])
 def test_options_on_a_download_answers_allow_without_the_file(client, url):
     response = client.options(url)
