@@ -126,6 +126,37 @@ def options_response():
     return response
 
 
+def rendered(view, request, args, kwargs):
+    response = view(request, *args, **kwargs)
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    return response
+
+
+def page_from_cache(key):
+    stored = cache.get(key) if settings.PAGE_CACHE_SECONDS else None
+    if stored is None:
+        return None
+    response = HttpResponse(stored["content"], status=200)
+    for header, value in stored["headers"].items():
+        response[header] = value
+    return response
+
+
+def store_page(key, response):
+    """Keeps a plain 200 (not streamed, setting no cookie) for ``PAGE_CACHE_SECONDS``."""
+    if (
+        settings.PAGE_CACHE_SECONDS
+        and response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+    ):
+        headers = {header: response[header] for header in CACHED_HEADERS if header in response}
+        cache.set(
+            key, {"content": response.content, "headers": headers}, settings.PAGE_CACHE_SECONDS
+        )
+
+
 def cached_by_revision(view):
     """Serves GET/HEAD of the read-only page ``view`` from the cache while the data is
     unchanged, for its canonical query; answers ``If-None-Match``/``If-Modified-Since`` with
@@ -150,31 +181,11 @@ def cached_by_revision(view):
         use_query(request, query)
 
         revision = DataRevision.current()
-        etag = revision_etag(request, revision)
-        key = f"page:{etag.strip(chr(34))}"
-        stored = cache.get(key) if settings.PAGE_CACHE_SECONDS else None
-        if stored is not None:
-            response = HttpResponse(stored["content"], status=200)
-            for header, value in stored["headers"].items():
-                response[header] = value
-        else:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-            if (
-                settings.PAGE_CACHE_SECONDS
-                and response.status_code == 200
-                and not response.streaming
-                and not response.cookies
-            ):
-                cache.set(
-                    key,
-                    {
-                        "content": response.content,
-                        "headers": {h: response[h] for h in CACHED_HEADERS if h in response},
-                    },
-                    settings.PAGE_CACHE_SECONDS,
-                )
+        key = f"page:{revision_etag(request, revision).strip(chr(34))}"
+        response = page_from_cache(key)
+        if response is None:
+            response = rendered(view, request, args, kwargs)
+            store_page(key, response)
         if response.status_code != 200:
             return response
         with_revision_headers(request, response, revision)
