@@ -177,6 +177,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
+# Redis on the same network answers in well under a millisecond; a page is rendered without
+# the cache rather than wait longer than this for it.
+REDIS_TIMEOUT_SECONDS = 0.25
+
 
 def redis_cache(url, key_prefix="budget2026", retry_seconds=5):
     """The cache settings for Redis at ``url``: django-redis, forgiving every Redis error.
@@ -199,9 +203,6 @@ def redis_cache(url, key_prefix="budget2026", retry_seconds=5):
     }
 
 
-# Redis on the same network answers in well under a millisecond; a page is rendered without
-# the cache rather than wait longer than this for it.
-REDIS_TIMEOUT_SECONDS = 0.25
 CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
 if CACHE_RETRY_SECONDS < 1:
     raise ImproperlyConfigured(f"CACHE_RETRY_SECONDS must be 1 or more, not {CACHE_RETRY_SECONDS}")
