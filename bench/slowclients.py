@@ -225,7 +225,8 @@ def server_folder():
 
 class SlowClients:
     """``count`` connections to ``port`` that send a request one header line every ``interval``
-    seconds and never finish it; ``answered`` counts those that got anything back."""
+    seconds and never finish it; ``answered`` counts those that got anything back, ``dropped``
+    those the server closed without an answer."""
 
     def __init__(self, port, count, interval=2.0):
         if not 1 <= count <= MAX_SLOW_CLIENTS:
@@ -236,6 +237,7 @@ class SlowClients:
         self.stopping = threading.Event()
         self.connected = threading.Barrier(count + 1)
         self.answered = 0
+        self.dropped = 0
         self.threads = [threading.Thread(target=self.trickle, daemon=True) for _ in range(count)]
 
     def __enter__(self):
@@ -257,17 +259,22 @@ class SlowClients:
             line = 0
             while not self.stopping.is_set():
                 try:
-                    if sock.recv(1):
-                        self.answered += 1
-                        return
+                    received = sock.recv(1)
                 except TimeoutError:
-                    pass  # nothing back, as expected: send the next line
+                    received = None  # nothing back, as expected: send the next line
                 except OSError:
-                    return  # closed by the server (nginx's client_header_timeout)
+                    received = b""
+                if received is not None:
+                    if received:
+                        self.answered += 1
+                    else:
+                        self.dropped += 1  # e.g. nginx's client_header_timeout
+                    return
                 line += 1
                 try:
                     sock.sendall(f"X-Slow-{line}: {line}\r\n".encode())
                 except OSError:
+                    self.dropped += 1
                     return
 
 
@@ -288,7 +295,7 @@ def summary(name, results, slow):
     slowest = f"{max(answered) * 1000:,.0f} ms" if answered else "-"
     return (
         f"| {name} | {slow.count} | {len(results)} | {len(answered)} | {unanswered} | "
-        f"{slowest} | {slow.answered} |"
+        f"{slowest} | {slow.answered} | {slow.dropped} |"
     )
 
 
@@ -315,9 +322,9 @@ def main():
     )
     print(
         "| Server | Slow clients | Normal requests | Answered | Not answered in 5 s | "
-        "Slowest answer | Slow clients answered |"
+        "Slowest answer | Slow clients answered | Slow clients dropped |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
 
 
