@@ -278,10 +278,13 @@ def refuse_writes(error):
 def redis_double(settings):
     servers = []
 
-    def start(reply):
+    def start(reply, timeout=None):
         server = MisbehavingRedis(reply)
         servers.append(server)
-        settings.CACHES = {"default": redis_cache(server.url, retry_seconds=60)}
+        config = redis_cache(server.url, retry_seconds=60)
+        if timeout:  # for a double that does answer, however busy the machine
+            config["OPTIONS"].update(SOCKET_CONNECT_TIMEOUT=timeout, SOCKET_TIMEOUT=timeout)
+        settings.CACHES = {"default": config}
         return server
 
     yield start
@@ -309,7 +312,7 @@ def test_pages_still_render_when_redis_refuses_connections(client, settings):
 def test_redis_refusing_writes_is_logged_and_pages_render_afresh(
     client, redis_double, caplog, django_capture_on_commit_callbacks, error, logged
 ):
-    redis = redis_double(refuse_writes(error))
+    redis = redis_double(refuse_writes(error), timeout=5)
     for _ in range(2):
         response = client.get(DETAIL)
         assert response.status_code == 200
