@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test lint format migrate seed admin-user messages browser-deps bench fuzz-long clean-db
+.PHONY: install install-dev run test lint format migrate seed admin-user messages browser-deps proxy-deps bench fuzz-long clean-db
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ run: seed
 admin-user: migrate
 	$(BIN)/python manage.py createsuperuser
 
-test: install-dev browser-deps
+test: install-dev browser-deps proxy-deps
 	$(BIN)/pytest
 
 lint: install-dev
@@ -60,6 +60,14 @@ browser-deps:
 		echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+# tests/test_deploy.py runs deploy/nginx.conf from a temporary folder (never as a service).
+proxy-deps:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+		echo "Installing Debian's nginx-light for the reverse-proxy tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx-light >/dev/null; \
 	fi
 
 bench: install-dev

@@ -1,43 +1,62 @@
 """Redis as a cache that the site survives losing.
 
-The page cache and the data revision only save work: if Redis is unreachable, a read is a
-miss and a write is skipped (with a warning in the log), so pages are rendered afresh instead
-of failing.
+The cache only saves work. django-redis, with ``IGNORE_EXCEPTIONS``, turns every Redis error
+(refused connection, timeout, ``-OOM`` on a write, a read-only replica) into a miss or a skipped
+write and logs it, so pages are rendered afresh instead of failing. Two things are added here:
+
+- ``BackingOffRedis`` leaves a Redis that failed to answer alone for a few seconds, so that a
+  Redis that accepts connections but never answers costs one timeout per worker every few
+  seconds, not one per cache call.
+- ``SkipWhileResting`` keeps those deliberate misses out of the log: the failure that started
+  the rest is logged once, as a warning.
 """
 
 import logging
+import time
 
-from django.core.cache.backends.redis import RedisCache
-from redis.exceptions import ConnectionError, TimeoutError
+import redis
 
 logger = logging.getLogger(__name__)
-REDIS_DOWN = (ConnectionError, TimeoutError)
 
 
-class ForgivingRedisCache(RedisCache):
-    def get(self, key, default=None, version=None):
+class RedisResting(redis.ConnectionError):
+    """Raised instead of asking a Redis that failed recently (django-redis ignores it)."""
+
+
+class BackingOffRedis(redis.Redis):
+    """redis-py's client, resting ``backoff_seconds`` after a connection error or a timeout.
+
+    The end of the rest is kept on the connection pool, which django-redis shares between the
+    threads of a process (one pool per Redis address). Errors that Redis answers with, such as
+    ``-OOM``, come back at once and are not a reason to rest.
+    """
+
+    def __init__(self, *args, backoff_seconds=5.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.backoff_seconds = backoff_seconds
+
+    def execute_command(self, *args, **options):
+        pool = self.connection_pool
+        resting_until = getattr(pool, "resting_until", 0.0)
+        if time.monotonic() < resting_until:
+            raise RedisResting("Redis failed to answer a moment ago; not asking it yet")
         try:
-            return super().get(key, default, version)
-        except REDIS_DOWN as error:
-            logger.warning("Cache unavailable, reading through: %s", error)
-            return default
+            return super().execute_command(*args, **options)
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            pool.resting_until = time.monotonic() + self.backoff_seconds
+            logger.warning(
+                "Redis failed (%s); serving without the cache for %s s", error, self.backoff_seconds
+            )
+            raise
 
-    def add(self, key, value, timeout=None, version=None):
-        try:
-            return super().add(key, value, timeout, version)
-        except REDIS_DOWN as error:
-            logger.warning("Cache unavailable, not storing: %s", error)
-            return False
 
-    def set(self, key, value, timeout=None, version=None):
-        try:
-            super().set(key, value, timeout, version)
-        except REDIS_DOWN as error:
-            logger.warning("Cache unavailable, not storing: %s", error)
+class SkipWhileResting(logging.Filter):
+    """Drops django-redis's "Exception ignored" records caused by ``RedisResting``."""
 
-    def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except REDIS_DOWN as error:
-            logger.warning("Cache unavailable, not deleting: %s", error)
-            return False
+    def filter(self, record):
+        error = record.exc_info[1] if record.exc_info else None
+        while error is not None:
+            if isinstance(error, RedisResting):
+                return False
+            error = error.__cause__ or error.__context__
+        return True

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpResponseBadRequest
 
 
@@ -20,3 +21,17 @@ class RejectNulCharactersMiddleware:
                 "Query strings cannot contain NUL characters.\n", content_type="text/plain"
             )
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """Sends ``settings.PERMISSIONS_POLICY`` (camera, microphone, geolocation and the like off)
+    with every response that does not set its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = settings.PERMISSIONS_POLICY
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.policy)
+        return response

@@ -79,12 +79,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "simple_history",
     "csp",
+    "corsheaders",
     "axes",
     "measures",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "budget2026.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "budget2026.middleware.RejectNulCharactersMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -155,6 +158,20 @@ else:
             "NAME": BASE_DIR / "db.sqlite3",
         }
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Saves take the write lock when their transaction starts, and a second one waits up to
+    # 20 s for it, instead of failing with "database is locked" when both have read first.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer fails a request after this long instead of holding it.
+    connect_timeout = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    if connect_timeout < 1:
+        raise ImproperlyConfigured(
+            f"DATABASE_CONNECT_TIMEOUT must be 1 or more seconds, not {connect_timeout}"
+        )
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", connect_timeout)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The time the list page may spend counting its facets, in milliseconds, on PostgreSQL: each
@@ -168,21 +185,53 @@ if FACET_TIME_BUDGET_MS < 0:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
+# Redis on the same network answers in well under a millisecond; a page is rendered without
+# the cache rather than wait longer than this for it.
+REDIS_TIMEOUT_SECONDS = 0.25
+
+
+def redis_cache(url, key_prefix="budget2026", retry_seconds=5):
+    """The cache settings for Redis at ``url``: django-redis, forgiving every Redis error.
+
+    A Redis error is logged and read as a miss (``IGNORE_EXCEPTIONS``); connecting and each
+    answer are bounded by REDIS_TIMEOUT_SECONDS; after a connection error or a timeout the worker
+    leaves Redis alone for ``retry_seconds`` (budget2026/cache.py).
+    """
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": key_prefix,
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+            "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+            "IGNORE_EXCEPTIONS": True,
+            "REDIS_CLIENT_CLASS": "budget2026.cache.BackingOffRedis",
+            "REDIS_CLIENT_KWARGS": {"backoff_seconds": retry_seconds},
+        },
+    }
+
+
+CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
+if CACHE_RETRY_SECONDS < 1:
+    raise ImproperlyConfigured(f"CACHE_RETRY_SECONDS must be 1 or more, not {CACHE_RETRY_SECONDS}")
 if os.environ.get("CACHE_URL"):
     CACHES = {
-        "default": {
-            "BACKEND": "budget2026.cache.ForgivingRedisCache",
-            "LOCATION": os.environ["CACHE_URL"],
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "budget2026"),
-        }
+        "default": redis_cache(
+            os.environ["CACHE_URL"],
+            key_prefix=os.environ.get("CACHE_KEY_PREFIX", "budget2026"),
+            retry_seconds=CACHE_RETRY_SECONDS,
+        )
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "budget2026.cache"
 
 # Public pages are cached whole, keyed on the data revision (see measures/caching.py); an
 # edit makes the next request render afresh, so this only bounds how long unused pages stay.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 3600)
+if PAGE_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured(f"PAGE_CACHE_SECONDS must be 0 or more, not {PAGE_CACHE_SECONDS}")
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -195,17 +244,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Failed admin logins: after AXES_FAILURE_LIMIT failures from one user name and address, that
-# pair is locked out for AXES_COOLOFF_HOURS.
+# Failed admin logins: after AXES_FAILURE_LIMIT failures from one address (whatever the user
+# names), for one user name (whatever the addresses), or from the pair, logins are locked out for
+# AXES_COOLOFF_HOURS.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# Behind a reverse proxy, count that many proxies back in X-Forwarded-For to find the client's
-# address; with 0 (no proxy) the connection's own address is used.
-AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-if AXES_IPWARE_PROXY_COUNT:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_USERNAME_CALLABLE = "budget2026.login.recorded_username"
+# Behind reverse proxies, each appending the address it saw to X-Forwarded-For, the client's
+# address is that many entries from the right; with 0 (no proxy) the connection's own address is
+# used and X-Forwarded-For ignored (budget2026/login.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
+AXES_CLIENT_IP_CALLABLE = "budget2026.login.client_address"
 
 # Internationalisation: Traditional Chinese is the source language and the default (no URL
 # prefix); English lives under /en/.
@@ -259,6 +312,33 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+# Browser features no page uses are turned off for every page and anything it embeds.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+)
+# The open data may be read by other sites' scripts: the read-only API and the downloads allow
+# cross-origin GET from anywhere, without cookies. No other URL changes its origin rules.
+CORS_URLS_REGEX = r"^/(en/)?(api/.*|measures\.(csv|json)|data/.*)$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -275,10 +355,14 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 LOGIN_URL = "admin:login"
+# Where a login goes when its "next" is missing or points off the site.
+LOGIN_REDIRECT_URL = "admin:index"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"skip_while_resting": {"()": "budget2026.cache.SkipWhileResting"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"budget2026.cache": {"filters": ["skip_while_resting"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

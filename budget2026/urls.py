@@ -3,8 +3,9 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
+from budget2026.health import healthz
 from measures.sitemaps import SITEMAPS
-from measures.views import favicon, healthz
+from measures.views import favicon
 
 from . import errors
 

@@ -92,6 +92,53 @@ def test_every_response_carries_the_security_headers(client, url):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
+    policy = response["Permissions-Policy"]
+    for feature in ["camera", "microphone", "geolocation", "payment", "usb"]:
+        assert f"{feature}=()" in policy
+
+
+@pytest.mark.parametrize("url", ["/no-such-page/", "/favicon.ico", "/healthz"])
+def test_errors_redirects_and_health_carry_the_permissions_policy_too(client, url):
+    assert "camera=()" in client.get(url)["Permissions-Policy"]
+
+
+OTHER_SITE = {"origin": "https://other.example.org"}
+OPEN_DATA = [
+    "/api/",
+    "/api/measures/",
+    "/en/api/measures/?kind=research",
+    "/api/measures/ai-subsidy-scheme/",
+    "/api/openapi.json",
+    "/measures.csv",
+    "/en/measures.json",
+    "/data/",
+    "/data/measures.csv",
+]
+
+
+@pytest.mark.parametrize("url", OPEN_DATA)
+def test_other_sites_scripts_may_read_the_open_data(client, url):
+    response = client.get(url, headers=OTHER_SITE)
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_a_cross_origin_preflight_on_the_api_allows_reading_only(client):
+    response = client.options(
+        "/api/measures/", headers={**OTHER_SITE, "access-control-request-method": "GET"}
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/en/measures/", "/measures/ai-subsidy-scheme/", "/admin/login/", "/healthz"]
+)
+def test_other_pages_keep_the_same_origin_rules(client, url):
+    response = client.get(url, headers=OTHER_SITE)
+    assert "Access-Control-Allow-Origin" not in response
 
 
 def test_public_pages_have_no_inline_script_or_style(client):
