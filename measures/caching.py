@@ -22,8 +22,8 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import get_language
 
-from .filters import MeasureFilter
-from .models import LINKED_RECORD_MODELS, DataRevision, Measure
+from .listing.filters import MeasureFilter
+from .models import RECORD_MODELS, DataRevision, Measure
 
 CACHED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Vary")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -39,15 +39,15 @@ QUERY_PARAMETERS = {
     "measure-list": (*FILTERS, "page"),
     "measure-detail": (),
     "theme-list": (),
-    **{f"{record_type}-list": () for record_type in LINKED_RECORD_MODELS},
-    **{f"{record_type}-detail": ("page",) for record_type in LINKED_RECORD_MODELS},
+    **{f"{record_type}-list": () for record_type in RECORD_MODELS},
+    **{f"{record_type}-detail": ("page",) for record_type in RECORD_MODELS},
     "api-docs": (),
     "api-schema": ("lang",),
     "api-measure-list": (*FILTERS, *API_PAGES),
     "api-measure-detail": (),
     "api-theme-list": API_PAGES,
-    **{f"api-{record_type}-list": API_PAGES for record_type in LINKED_RECORD_MODELS},
-    **{f"api-{record_type}-detail": () for record_type in LINKED_RECORD_MODELS},
+    **{f"api-{record_type}-list": API_PAGES for record_type in RECORD_MODELS},
+    **{f"api-{record_type}-detail": () for record_type in RECORD_MODELS},
     "measure-csv": FILTERS,
     "measure-json-export": FILTERS,
     "data": (),

@@ -1,9 +1,8 @@
 """The public pages but the list of measures (see listing/). Query work lives in the models."""
 
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
 from django.db.models import Count, F, Q, Sum
-from django.http import HttpResponse, QueryDict
+from django.http import QueryDict
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils.decorators import method_decorator
@@ -117,17 +116,6 @@ class RecordDetailView(DetailView):
             total_amount=totals.total_amount_hkd,
             filtered_list_query=query.urlencode(),
         )
-
-
-def healthz(request):
-    """200 when the database answers, 503 when it does not: for load balancers and uptime checks."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
 
 
 def favicon(request):
