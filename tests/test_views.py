@@ -505,7 +505,8 @@ def test_query_count_does_not_grow_with_the_data(client, url, django_assert_max_
     before = queries_for(client, url)
     make_measures(60, amount_hkd=5_000_000)
     assert queries_for(client, url) == before
-    with django_assert_max_num_queries(40):
+    # Up to 20 statements besides: the facets' time limit, set before each count (PostgreSQL).
+    with django_assert_max_num_queries(60):
         client.get(url)
 
 
@@ -660,7 +661,7 @@ def test_a_facet_out_of_time_shows_its_options_without_counts(client, settings, 
 
     monkeypatch.setattr(facets, "column_counts", slow_counts)
     settings.FACET_TIME_BUDGET_MS = 1000
-    response = client.get(LIST)
+    response = client.get("/en/measures/")
     by_parameter = {facet.parameter: facet for facet in response.context["facets"]}
     status = by_parameter["status"]
     assert status.counts_unavailable

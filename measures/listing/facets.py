@@ -11,6 +11,7 @@ counts (every kind, status and amount band; the selected records), and says so.
 """
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -63,7 +64,8 @@ QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cut off by its
 
 
 class FacetClock:
-    """The facet time budget of one page (see the module's docstring)."""
+    """The facet time budget of one page (see the module's docstring): each count runs with
+    PostgreSQL's ``statement_timeout`` set to the time left; ``finish()`` lifts it."""
 
     def __init__(self, database):
         self.connection = connections[database]
@@ -78,18 +80,26 @@ class FacetClock:
         remaining_ms = int((self.deadline - time.monotonic()) * 1000)
         if remaining_ms < 1:
             return None
+        # Inside a transaction (tests, ATOMIC_REQUESTS) a cancelled statement would abort it:
+        # a savepoint keeps it usable. SET LOCAL lasts until that transaction ends.
+        in_transaction = self.connection.in_atomic_block
+        scope = "LOCAL" if in_transaction else "SESSION"
         try:
-            with transaction.atomic(using=self.connection.alias):
+            with (
+                transaction.atomic(using=self.connection.alias) if in_transaction else nullcontext()
+            ):
                 with self.connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL statement_timeout = %s", [remaining_ms])
-                result = count()
-                with self.connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL statement_timeout = 0")
-                return result
+                    cursor.execute(f"SET {scope} statement_timeout = %s", [remaining_ms])
+                return count()
         except OperationalError as error:
             if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
                 raise
             return None
+
+    def finish(self):
+        if self.limited:
+            with self.connection.cursor() as cursor:
+                cursor.execute("RESET statement_timeout")
 
 
 def linked_counts(filterset, parameter, selected_slugs):
@@ -229,6 +239,7 @@ def facets(filterset):
         if parameter in LIMITED_FACETS and len(rows) >= OPTION_LIMIT + len(selected):
             facet.all_options_url = all_options_url(parameter)
         result.append(facet)
+    clock.finish()
     return result
 
 
