@@ -64,14 +64,26 @@ QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cut off by its
 
 
 class FacetClock:
-    """The facet time budget of one page (see the module's docstring): each count runs with
-    PostgreSQL's ``statement_timeout`` set to the time left; ``finish()`` lifts it."""
+    """The facet time budget of one page (see the module's docstring). Use it as a context
+    manager: on PostgreSQL the counts then run in one transaction (or savepoint), each in a
+    savepoint with ``SET LOCAL statement_timeout`` set to the time left. The counts only read,
+    so that transaction is rolled back at the end, which lifts every limit it set."""
 
     def __init__(self, database):
         self.connection = connections[database]
         budget = settings.FACET_TIME_BUDGET_MS
         self.limited = budget > 0 and self.connection.vendor == "postgresql"
         self.deadline = time.monotonic() + budget / 1000
+        self.transaction = transaction.atomic(using=database) if self.limited else nullcontext()
+
+    def __enter__(self):
+        self.transaction.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.limited:
+            transaction.set_rollback(True, using=self.connection.alias)
+        return self.transaction.__exit__(*exc)
 
     def run(self, count):
         """``count()``, or None when the budget ran out before or during it."""
@@ -80,26 +92,15 @@ class FacetClock:
         remaining_ms = int((self.deadline - time.monotonic()) * 1000)
         if remaining_ms < 1:
             return None
-        # Inside a transaction (tests, ATOMIC_REQUESTS) a cancelled statement would abort it:
-        # a savepoint keeps it usable. SET LOCAL lasts until that transaction ends.
-        in_transaction = self.connection.in_atomic_block
-        scope = "LOCAL" if in_transaction else "SESSION"
         try:
-            with (
-                transaction.atomic(using=self.connection.alias) if in_transaction else nullcontext()
-            ):
+            with transaction.atomic(using=self.connection.alias):
                 with self.connection.cursor() as cursor:
-                    cursor.execute(f"SET {scope} statement_timeout = %s", [remaining_ms])
+                    cursor.execute("SET LOCAL statement_timeout = %s", [remaining_ms])
                 return count()
         except OperationalError as error:
             if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
                 raise
             return None
-
-    def finish(self):
-        if self.limited:
-            with self.connection.cursor() as cursor:
-                cursor.execute("RESET statement_timeout")
 
 
 def linked_counts(filterset, parameter, selected_slugs):
@@ -206,41 +207,45 @@ def facets(filterset):
     query = filterset.data if isinstance(filterset.data, QueryDict) else QueryDict(mutable=True)
     without_page = {key: values for key, values in query.lists() if key != "page"}
     english = not get_language().lower().startswith("zh")
-    clock = FacetClock(filterset.queryset.db)
     result = []
-    for parameter in FACETS:
-        selected = set(query.getlist(parameter))
-        if parameter in LIMITED_FACETS:
-            chosen = filterset.valid_data().get(parameter, [])
-            valid = {record.slug for record in chosen}
-            counted = clock.run(lambda: linked_counts(filterset, parameter, valid))  # noqa: B023
-            unavailable = counted is None
-            if unavailable:
-                counted = [(record.slug, None, record.name_zh, record.name_en) for record in chosen]
-            rows = [
-                (slug, n, (name_en or name_zh) if english else (name_zh or name_en))
-                for slug, n, name_zh, name_en in counted
-            ]
-        else:
-            counts = clock.run(lambda: column_counts(filterset, parameter))  # noqa: B023
-            unavailable = counts is None
-            rows = column_options(parameter, counts)
-        facet = Facet(parameter, facet_label(parameter), counts_unavailable=unavailable)
-        for value, count, label in rows:
-            facet.options.append(
-                FacetOption(
-                    value=value,
-                    label=str(label),
-                    count=count,
-                    selected=value in selected,
-                    url=toggled(without_page, parameter, value),
-                )
-            )
-        if parameter in LIMITED_FACETS and len(rows) >= OPTION_LIMIT + len(selected):
-            facet.all_options_url = all_options_url(parameter)
-        result.append(facet)
-    clock.finish()
+    with FacetClock(filterset.queryset.db) as clock:
+        for parameter in FACETS:
+            result.append(facet_of(filterset, parameter, query, without_page, english, clock))
     return result
+
+
+def facet_of(filterset, parameter, query, without_page, english, clock):
+    """One facet: its options, counted within the time ``clock`` leaves, and toggle links."""
+    selected = set(query.getlist(parameter))
+    if parameter in LIMITED_FACETS:
+        chosen = filterset.valid_data().get(parameter, [])
+        valid = {record.slug for record in chosen}
+        counted = clock.run(lambda: linked_counts(filterset, parameter, valid))
+        unavailable = counted is None
+        if unavailable:
+            counted = [(record.slug, None, record.name_zh, record.name_en) for record in chosen]
+        rows = [
+            (slug, n, (name_en or name_zh) if english else (name_zh or name_en))
+            for slug, n, name_zh, name_en in counted
+        ]
+    else:
+        counts = clock.run(lambda: column_counts(filterset, parameter))
+        unavailable = counts is None
+        rows = column_options(parameter, counts)
+    facet = Facet(parameter, facet_label(parameter), counts_unavailable=unavailable)
+    for value, count, label in rows:
+        facet.options.append(
+            FacetOption(
+                value=value,
+                label=str(label),
+                count=count,
+                selected=value in selected,
+                url=toggled(without_page, parameter, value),
+            )
+        )
+    if parameter in LIMITED_FACETS and len(rows) >= OPTION_LIMIT + len(selected):
+        facet.all_options_url = all_options_url(parameter)
+    return facet
 
 
 def active_filters(filterset, query):
