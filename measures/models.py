@@ -618,6 +618,10 @@ class Measure(BilingualMixin, models.Model):
                 name="measure_kind_filter_idx",
             ),
             models.Index(fields=["-updated_at"], name="measure_updated_idx"),
+            # The list's sort orders (see SortFilter); the descending amount and start orders
+            # have PostgreSQL-only indexes (migration 0009).
+            models.Index(fields=["name_zh", "id"], name="measure_name_zh_idx"),
+            models.Index(fields=["name_en", "id"], name="measure_name_en_idx"),
         ]
         constraints = [
             models.CheckConstraint(
