@@ -689,10 +689,15 @@ class Measure(BilingualMixin, models.Model):
     def related_measures(self, limit=5):
         """Other measures sharing linked records or themes with this one, most shared first.
 
+        A record or theme of more than ``RELATED_THROUGH_AT_MOST`` measures (the Government,
+        a department in thousands of measures) says little about what is related, as a
+        common word says little about a text: it is not counted, which also bounds the work.
         Uses the prefetched links and themes of ``for_display()``.
         """
         record_ids = {link.record_id for link in self.links()}
         theme_ids = {theme.pk for theme in self.themes.all()}
+        record_ids -= popular(MeasureLink.objects, "record", record_ids)
+        theme_ids -= popular(Measure.themes.through.objects, "theme", theme_ids)
         shared_links = MeasureLink.objects.filter(record__in=record_ids)
         shared_themes = Measure.themes.through.objects.filter(theme__in=theme_ids)
         return list(
@@ -737,6 +742,21 @@ class Measure(BilingualMixin, models.Model):
         if documents != (self.search_names, self.search_text):
             self.search_names, self.search_text = documents
             search.write_documents(Measure.objects.all(), [self])
+
+
+# See Measure.related_measures().
+RELATED_THROUGH_AT_MOST = 500
+
+
+def popular(links, field, ids):
+    """Those of ``ids`` (records or themes) linked to more than ``RELATED_THROUGH_AT_MOST``
+    measures, counting no further than that."""
+    popular_ids = set()
+    for pk in ids:
+        linked = links.filter(**{field: pk}).values("measure")[: RELATED_THROUGH_AT_MOST + 1]
+        if linked.count() > RELATED_THROUGH_AT_MOST:
+            popular_ids.add(pk)
+    return popular_ids
 
 
 def count_of(subquery):

@@ -154,3 +154,20 @@ def test_related_measures_share_most_first_and_exclude_itself():
     assert measure not in related
     assert len(related) == 5
     assert shares_one not in related  # it shares one theme; five others share two or more
+
+
+def test_a_record_in_very_many_measures_does_not_make_them_related(monkeypatch):
+    from measures.models import Theme
+
+    from .factories import make_measures
+
+    monkeypatch.setattr("measures.models.RELATED_THROUGH_AT_MOST", 3)
+    labour = Bureau.objects.get(slug="labour-department")  # in 1 curated measure
+    rare = Theme.objects.create(slug="rare-theme", name_zh="罕見", name_en="Rare")
+    first, second = make_measures(2, bureau=labour, theme=rare)
+    related = Measure.objects.for_display().get(pk=first.pk).related_measures()
+    assert related[0] == second and related[0].shared == 2  # the department and the theme
+
+    make_measures(1, bureau=labour)  # the department is now in 4 measures: too common
+    related = Measure.objects.for_display().get(pk=first.pk).related_measures()
+    assert related == [second] and related[0].shared == 1  # the theme alone
