@@ -1,6 +1,10 @@
 """The editors' admin: every record editable, with its change history one click away."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +23,73 @@ from .models import (
     Theme,
 )
 from .money import format_amount
+
+
+class UsableIdsOnly:
+    """An autocomplete box showing a submitted form again leaves out values that cannot be an
+    id (a tampered ``themes=abc``): Django's would ask the database for them and fail."""
+
+    def optgroups(self, name, value, attr=None):
+        pk = self.field.remote_field.model._meta.pk
+        usable = []
+        for each in value:
+            try:
+                pk.to_python(each)
+            except ValidationError:
+                continue
+            usable.append(each)
+        return super().optgroups(name, usable, attr)
+
+
+class SafeAutocompleteSelect(UsableIdsOnly, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(UsableIdsOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class SafeAutocomplete:
+    """Admins and inlines whose autocomplete boxes are ``UsableIdsOnly``."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using")),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                SafeAutocompleteSelectMultiple(
+                    db_field, self.admin_site, using=kwargs.get("using")
+                ),
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class KnowledgeBaseAdmin(SafeAutocomplete, SimpleHistoryAdmin):
+    """The history pages answer 404, not 500, for an address whose ids are not numbers."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.check_id(object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.check_id(object_id)
+        if not str(version_id).isdigit():
+            raise Http404(_("There is no such version."))
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def check_id(self, object_id):
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404(_("There is no such record.")) from None
+
 
 admin.site.site_header = _("Budget 2026 AI measures: editors")
 admin.site.site_title = _("Budget 2026 AI measures")
@@ -40,7 +111,7 @@ class HasAmountFilter(admin.SimpleListFilter):
         return queryset
 
 
-class LinkInline(admin.TabularInline):
+class LinkInline(SafeAutocomplete, admin.TabularInline):
     model = MeasureLink
     extra = 0
     autocomplete_fields = ["record"]
@@ -61,7 +132,7 @@ class CitationInline(admin.StackedInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(SimpleHistoryAdmin):
+class MeasureAdmin(KnowledgeBaseAdmin):
     form = MeasureAdminForm
     list_display = [
         "name_zh",
@@ -106,7 +177,7 @@ class MeasureAdmin(SimpleHistoryAdmin):
         return format_amount(measure.amount_hkd, get_language())
 
 
-class RecordAdmin(SimpleHistoryAdmin):
+class RecordAdmin(KnowledgeBaseAdmin):
     """One kind of record (``model.TYPE``): its shared fields and those of its kind."""
 
     list_display = ["name_zh", "name_en", "short_name_en", "slug", "measure_count", "updated_at"]
@@ -199,7 +270,7 @@ class AnyRecordAdmin(RecordAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(SimpleHistoryAdmin):
+class ThemeAdmin(KnowledgeBaseAdmin):
     list_display = ["name_zh", "name_en", "slug"]
     search_fields = ["slug", "name_zh", "name_en"]
     prepopulated_fields = {"slug": ["name_en"]}
@@ -207,7 +278,7 @@ class ThemeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(SimpleHistoryAdmin):
+class ArticleAdmin(KnowledgeBaseAdmin):
     list_display = ["headline_zh", "publisher_zh", "published_at"]
     search_fields = ["slug", "headline_zh", "headline_en", "publisher_zh", "publisher_en"]
     fields = [

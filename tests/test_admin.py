@@ -217,3 +217,34 @@ def test_the_records_of_every_kind_are_not_a_section_of_their_own(editor_client)
     response = editor_client.get(reverse("admin:measures_record_change", args=[record.pk]))
     assert response.status_code == 302
     assert response["Location"] == record_change_url(record)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "measure/abc/history/",
+        "measure/1.5/history/",
+        "measure/8/history/abc/",
+        "bureau/abc/history/",
+        "theme/x/history/",
+        "article/1/history/zz/",
+    ],
+)
+def test_a_history_address_with_a_wrong_id_is_not_found(editor_client, path):
+    editor_client.raise_request_exception = False
+    assert editor_client.get(f"/admin/measures/{path}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("themes", ["abc"]), ("record_links-0-record", "abc"), ("record_links-0-record", "1.5")],
+)
+def test_a_change_form_with_an_id_that_is_not_a_number_shows_an_error(editor_client, field, value):
+    editor_client.raise_request_exception = False
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    data = form_data(editor_client.get(change_url(measure)))
+    data[field] = value
+    response = editor_client.post(change_url(measure), data)
+    assert response.status_code == 200
+    assert "errornote" in response.content.decode()
+    assert Measure.objects.get(pk=measure.pk).version == measure.version
