@@ -1,6 +1,6 @@
 """The editors' admin: every record editable, with its change history one click away."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
@@ -169,6 +169,15 @@ class MeasureAdmin(KnowledgeBaseAdmin):
         CountInline,
         CitationInline,
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "amount_hkd" in form.changed_data and obj.amount_hkd is not None:
+            self.message_user(
+                request,
+                _("The amount was read as HK$%(amount)s.") % {"amount": f"{obj.amount_hkd:,}"},
+                messages.INFO,
+            )
 
     @admin.display(description=_("amount"), ordering="amount_hkd")
     def amount_display(self, measure):

@@ -4,6 +4,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Measure
+from .money import AmountField
+
+
+class AmountInput(forms.TextInput):
+    """Shows a stored amount as an editor reads it: HK$200,000,000."""
+
+    def format_value(self, value):
+        if isinstance(value, int):
+            return f"HK${value:,}"
+        return super().format_value(value)
 
 
 class MeasureAdminForm(forms.ModelForm):
@@ -14,6 +24,15 @@ class MeasureAdminForm(forms.ModelForm):
     """
 
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    amount_hkd = AmountField(
+        label=_("amount (HK$)"),
+        required=False,
+        widget=AmountInput,
+        help_text=_(
+            "As people write it: 2億, 5,000萬, HK$100 million, 3bn or 200000000; empty when "
+            "the source states no amount"
+        ),
+    )
 
     class Meta:
         model = Measure

@@ -85,7 +85,7 @@ def test_invalid_amount_shows_a_readable_error(editor_client):
     assert response.status_code == 200
     assert Measure.objects.get(pk=measure.pk).amount_hkd == 3_000_000_000
     (error,) = response.context["adminform"].form.errors["amount_hkd"]
-    assert "0" in error  # the lowest amount allowed, in the editor's language
+    assert "負數" in error  # "cannot be negative", in the editor's language
     assert escape(error) in response.content.decode()
 
 
@@ -248,3 +248,39 @@ def test_a_change_form_with_an_id_that_is_not_a_number_shows_an_error(editor_cli
     assert response.status_code == 200
     assert "errornote" in response.content.decode()
     assert Measure.objects.get(pk=measure.pk).version == measure.version
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [
+        ("2億", 200_000_000),
+        ("5,000萬", 50_000_000),
+        ("HK$100 million", 100_000_000),
+        ("4bn", 4_000_000_000),
+        ("HK$3,500,000,000", 3_500_000_000),
+    ],
+)
+def test_an_amount_is_typed_as_people_write_it(editor_client, typed, amount):
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    data = form_data(editor_client.get(change_url(measure)))
+    data["amount_hkd"] = typed
+    response = editor_client.post(change_url(measure), data, follow=True)
+    assert Measure.objects.get(pk=measure.pk).amount_hkd == amount
+    assert f"HK${amount:,}" in response.content.decode()  # the value understood, said back
+
+
+def test_the_change_form_shows_the_amount_as_an_editor_reads_it(editor_client):
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    page = editor_client.get(change_url(measure)).content.decode()
+    assert 'value="HK$3,000,000,000"' in page
+
+
+def test_an_amount_that_cannot_be_read_is_refused_and_kept(editor_client):
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    data = form_data(editor_client.get(change_url(measure)))
+    data["amount_hkd"] = "about lots"
+    response = editor_client.post(change_url(measure), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["amount_hkd"]
+    assert 'value="about lots"' in response.content.decode()
+    assert Measure.objects.get(pk=measure.pk).amount_hkd == 3_000_000_000
