@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .forms import MeasureAdminForm
+from .forms import MeasureAdminForm, StaleSaveForm
 from .models import (
     RECORD_MODELS,
     Article,
@@ -201,6 +201,7 @@ class RecordAdmin(KnowledgeBaseAdmin):
     ]
     prepopulated_fields = {"slug": ["name_en"]}
     readonly_fields = ["updated_at"]
+    form = StaleSaveForm
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_measure_totals()
@@ -229,7 +230,7 @@ class RecordAdmin(KnowledgeBaseAdmin):
         own = paired(Record.TYPE_FIELDS[self.model.TYPE])
         if own:
             fieldsets.append((_("Details"), {"fields": own}))
-        return fieldsets + [(_("Record"), {"fields": ["updated_at"]})]
+        return fieldsets + [(_("Record"), {"fields": ["updated_at", "opened_version"]})]
 
     @admin.display(description=_("measures"), ordering="measure_count")
     def measure_count(self, record):
@@ -283,11 +284,13 @@ class ThemeAdmin(KnowledgeBaseAdmin):
     list_display = ["name_zh", "name_en", "slug"]
     search_fields = ["slug", "name_zh", "name_en"]
     prepopulated_fields = {"slug": ["name_en"]}
-    fields = ["slug", ("name_zh", "name_en")]
+    form = StaleSaveForm
+    fields = ["slug", ("name_zh", "name_en"), "opened_version"]
 
 
 @admin.register(Article)
 class ArticleAdmin(KnowledgeBaseAdmin):
+    form = StaleSaveForm
     list_display = ["headline_zh", "publisher_zh", "published_at"]
     search_fields = ["slug", "headline_zh", "headline_en", "publisher_zh", "publisher_en"]
     fields = [
@@ -296,4 +299,5 @@ class ArticleAdmin(KnowledgeBaseAdmin):
         ("headline_zh", "headline_en"),
         ("section_zh", "published_at"),
         "url",
+        "opened_version",
     ]

@@ -65,6 +65,24 @@ class BilingualMixin:
         return self.localized("name", "zh-hant" if is_english() else "en")
 
 
+class Versioned(models.Model):
+    """Something editors change in the admin: ``version`` rises by one on every save, so a form
+    opened on an older version is refused instead of silently undoing a colleague's edit (see
+    ``forms.StaleSaveForm``)."""
+
+    version = models.PositiveIntegerField(
+        _("version"), default=1, editable=False, help_text=_("Raised by one on every save")
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            self.version = (self.version or 0) + 1
+        super().save(*args, **kwargs)
+
+
 class SlugManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
@@ -85,7 +103,7 @@ class ThemeManager(SlugManager.from_queryset(ThemeQuerySet)):
     pass
 
 
-class Theme(BilingualMixin, models.Model):
+class Theme(BilingualMixin, Versioned):
     """A theme or sector a measure serves: life and health, embodied AI, flooding, banking ..."""
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -93,7 +111,7 @@ class Theme(BilingualMixin, models.Model):
     name_en = models.CharField(_("English name"), max_length=100)
 
     objects = ThemeManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ["name_en"]
@@ -174,7 +192,12 @@ class RecordManager(models.Manager.from_queryset(RecordQuerySet)):
         return self.get(type=record_type, slug=slug)
 
 
-class Record(BilingualMixin, models.Model):
+# Kept to connect the proxies of each kind below: django-simple-history records the saves of the
+# model it is declared on, and a Bureau's save is sent as the Bureau proxy's.
+RECORD_HISTORY = HistoricalRecords(excluded_fields=["version"])
+
+
+class Record(BilingualMixin, Versioned):
     """A committee, institute, funding scheme, bureau or department, or training course.
 
     The five kinds share one table; the few fields that belong to one kind only (listed in
@@ -232,7 +255,7 @@ class Record(BilingualMixin, models.Model):
     updated_at = models.DateTimeField(_("last edited"), auto_now=True)
 
     objects = RecordManager()
-    history = HistoricalRecords()
+    history = RECORD_HISTORY
 
     # The fields every kind has, and those that belong to one kind: what the admin form, the
     # API and the CSV tables show of each kind.
@@ -449,9 +472,13 @@ class TrainingCourse(TypedRecord):
 RECORD_MODELS = {
     model.TYPE: model for model in (Committee, Institute, FundingScheme, Bureau, TrainingCourse)
 }
-for _model in RECORD_MODELS.values():
-    # django-simple-history's admin reads the history manager's name from the model's options.
+for _model in (TypedRecord, *RECORD_MODELS.values()):
+    # django-simple-history reads the history manager's name from the model's options, and
+    # writes history for the signals of the model it was declared on only.
     _model._meta.simple_history_manager_attribute = Record._meta.simple_history_manager_attribute
+    models.signals.post_save.connect(RECORD_HISTORY.post_save, sender=_model, weak=False)
+    models.signals.pre_delete.connect(RECORD_HISTORY.pre_delete, sender=_model, weak=False)
+    models.signals.post_delete.connect(RECORD_HISTORY.post_delete, sender=_model, weak=False)
 
 
 class MeasureQuerySet(models.QuerySet):
@@ -532,7 +559,7 @@ class AmountType(models.TextChoices):
     SCHEME_SIZE = "scheme_size", _("Size of an existing scheme")
 
 
-class Measure(BilingualMixin, models.Model):
+class Measure(BilingualMixin, Versioned):
     """One artificial-intelligence measure of the 2026-27 Budget."""
 
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
@@ -586,9 +613,6 @@ class Measure(BilingualMixin, models.Model):
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last edited"), auto_now=True)
-    version = models.PositiveIntegerField(
-        _("version"), default=1, editable=False, help_text=_("Raised by one on every save")
-    )
 
     objects = SlugManager.from_queryset(MeasureQuerySet)()
     history = HistoricalRecords(
@@ -666,11 +690,6 @@ class Measure(BilingualMixin, models.Model):
 
     def __str__(self):
         return f"{self.name_zh} / {self.name_en}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            self.version = (self.version or 0) + 1
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("measures:measure-detail", args=[self.slug])
@@ -911,7 +930,7 @@ class MeasureCount(models.Model):
         return in_language(self.unit_zh, self.unit_en)
 
 
-class Article(BilingualMixin, models.Model):
+class Article(BilingualMixin, Versioned):
     """A published text the knowledge base is curated from."""
 
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
@@ -926,7 +945,7 @@ class Article(BilingualMixin, models.Model):
     url = models.URLField(_("address"), blank=True, help_text=_("Leave empty when not known"))
 
     objects = SlugManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ["-published_at"]

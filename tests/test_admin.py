@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from measures.models import Measure, MeasureLink, Record
@@ -153,9 +154,13 @@ def test_a_records_history_shows_its_changes(editor_client):
     data = form_data(editor_client.get(record_change_url(record)))
     data["name_en"] = "Vocational Training Council (renamed)"
     assert editor_client.post(record_change_url(record), data).status_code == 302
+    latest = Record.history.filter(id=record.pk).latest("history_date")
+    assert latest.name_en == "Vocational Training Council (renamed)"
+    assert latest.history_user.username == "editor"
     history = editor_client.get(reverse("admin:measures_bureau_history", args=[record.pk]))
     assert history.status_code == 200
-    assert "Vocational Training Council (renamed)" in history.content.decode()
+    rows = history.content.decode().split('id="change-history"', 1)[1]
+    assert "editor" in rows and "英文名稱" in rows  # who changed which field
 
 
 def test_a_successor_loop_and_a_provider_that_is_not_a_body_are_refused(editor_client):
@@ -284,3 +289,38 @@ def test_an_amount_that_cannot_be_read_is_refused_and_kept(editor_client):
     assert response.context["adminform"].form.errors["amount_hkd"]
     assert 'value="about lots"' in response.content.decode()
     assert Measure.objects.get(pk=measure.pk).amount_hkd == 3_000_000_000
+
+
+@pytest.mark.parametrize(
+    ("admin_name", "lookup", "field", "verbose"),
+    [
+        ("bureau", {"slug": "vtc"}, "name_en", "英文名稱"),
+        ("theme", {"slug": "flooding"}, "name_en", "英文名稱"),
+        ("article", {}, "headline_en", "標題（英文）"),
+    ],
+)
+def test_every_record_refuses_a_stale_save_and_says_what_changed(
+    editor_client, admin_name, lookup, field, verbose
+):
+    from django.apps import apps
+
+    model = apps.get_model("measures", admin_name)
+    record = model.objects.filter(**lookup).first()
+    url = reverse(f"admin:measures_{admin_name}_change", args=[record.pk])
+    first = form_data(editor_client.get(url))
+    if admin_name == "article":  # a date and a time box, as the browser sends them
+        published = timezone.localtime(record.published_at)
+        first["published_at_0"], first["published_at_1"] = str(published.date()), "11:53:00"
+    second = dict(first)
+
+    first[field] = "The first editor's text"
+    assert editor_client.post(url, first).status_code == 302
+
+    second[field] = "The second editor's text"
+    response = editor_client.post(url, second)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "已有其他人儲存了修改" in page
+    assert f"editor 修改了：{verbose}。" in page  # who changed which field meanwhile
+    assert "The second editor&#x27;s text" in page  # the input is kept
+    assert getattr(model.objects.get(pk=record.pk), field) == "The first editor's text"
