@@ -4,9 +4,10 @@ import json
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 
-from measures.models import Measure, Theme
+from measures.models import DataRevision, Measure, Theme
 
 from .conftest import PROJECT_ROOT
 
@@ -133,3 +134,70 @@ def test_an_import_is_kept_in_the_history(tmp_path):
     import_file(tmp_path, records)
     assert history.count() == before + 1
     assert history.latest("history_date").name_en == "Renamed"
+
+
+def assert_refused(tmp_path, content, *expected):
+    """The import fails naming ``expected``, and the database is exactly as it was."""
+    before, users, groups = snapshot(), User.objects.count(), Group.objects.count()
+    revision = DataRevision.from_database().number
+    with pytest.raises(CommandError) as error:
+        import_file(tmp_path, content)
+    for text in expected:
+        assert text in str(error.value)
+    assert snapshot() == before
+    assert (User.objects.count(), Group.objects.count()) == (users, groups)
+    assert DataRevision.from_database().number == revision
+    return str(error.value)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"model": "auth.user", "fields": {"username": "mallory", "is_superuser": True,
+                                           "is_staff": True, "password": "x"}},
+        {"model": "auth.group", "fields": {"name": "editors", "permissions": []}},
+        {"model": "sessions.session", "fields": {"session_data": "x", "expire_date": "2030-01-01"}},
+        {"model": "measures.datarevision", "pk": 1, "fields": {"number": 0}},
+        {"model": "measures.bureau", "fields": {"slug": "x", "name_zh": "x", "name_en": "x"}},
+    ],
+)  # fmt: skip
+def test_only_knowledge_base_models_can_be_imported(tmp_path, entry):
+    message = assert_refused(tmp_path, [*curated_records()[:3], entry], "record 4")
+    assert f"model {entry['model']} cannot be imported" in message
+
+
+def test_a_database_id_of_an_existing_row_is_refused(tmp_path):
+    records = curated_records()
+    theme = find(records, "measures.theme", "flooding")
+    theme["pk"] = Theme.objects.exclude(slug="flooding").first().pk
+    assert_refused(tmp_path, records, "measures.theme", "field pk", "natural keys")
+
+
+def test_two_entries_for_one_record_are_refused(tmp_path):
+    records = curated_records()
+    twice = dict(find(records, "measures.measure", "ai-subsidy-scheme"))
+    message = assert_refused(tmp_path, [*records, twice], "the same record as record")
+    assert "ai-subsidy-scheme" in message
+
+
+@pytest.mark.parametrize("entry", [None, 3, "text", [], {"model": "measures.theme"}])
+def test_an_entry_that_is_not_a_record_is_refused(tmp_path, entry):
+    assert_refused(tmp_path, [*curated_records()[:2], entry], "record 3: not a record")
+
+
+def test_a_succession_that_goes_round_in_a_circle_is_refused(tmp_path):
+    records = curated_records()
+    erb = find(records, "measures.record", "employees-retraining-board")
+    upskill = find(records, "measures.record", "upskill-hong-kong")
+    upskill["fields"]["successor"] = ["bureau", "employees-retraining-board"]
+    assert_refused(tmp_path, records, "field successor", "round in a circle")
+    erb["fields"]["successor"] = ["bureau", "employees-retraining-board"]  # itself
+    assert_refused(tmp_path, records, "field successor", "round in a circle")
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMPORT_MAX_MEGABYTES", "1")
+    padding = [{"model": "measures.theme", "fields": {"slug": f"t{n}", "name_zh": "主題" * 50,
+                                                      "name_en": "x" * 100}}
+               for n in range(5000)]  # fmt: skip
+    assert_refused(tmp_path, padding, "over the limit of 1 MB", "IMPORT_MAX_MEGABYTES")

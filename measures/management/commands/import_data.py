@@ -1,5 +1,6 @@
 import itertools
 import json
+import os
 from pathlib import Path
 
 from django.core import serializers
@@ -10,9 +11,79 @@ from django.db import DatabaseError, transaction
 
 from measures.models import DataRevision
 
+# Larger files are refused before they are read (the curated data is about 100 KB; the full
+# download of 100,000 measures about 200 MB): set IMPORT_MAX_MEGABYTES for a bigger import.
+DEFAULT_MAX_MEGABYTES = 50
+# The only models a file may hold, with the fields that name an object of each (its natural
+# key): two entries naming the same object are refused.
+IMPORTABLE = {
+    "measures.theme": ("slug",),
+    "measures.article": ("slug",),
+    "measures.record": ("type", "slug"),
+    "measures.measure": ("slug",),
+    "measures.measurelink": ("measure", "record", "role"),
+    "measures.measurecount": ("measure", "unit_en"),
+    "measures.citation": ("measure", "article", "paragraph"),
+}
+
 
 class InvalidImport(Exception):
     pass
+
+
+def frozen(value):
+    """A JSON value as something hashable (natural keys hold lists)."""
+    return tuple(frozen(part) for part in value) if isinstance(value, list) else value
+
+
+def check_entries(entries):
+    """Problems of the file's shape, found before anything is written: entries that are not
+    objects, models outside the knowledge base, database ids of existing rows, two entries for
+    one object, successions that go round in a circle."""
+    from django.apps import apps
+
+    if not isinstance(entries, list):
+        return ["the file must hold a list of records, [ {...}, {...} ]"]
+    problems, seen, successors = [], {}, {}
+    for position, entry in enumerate(entries, 1):
+        where = f"record {position}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("fields"), dict):
+            problems.append(f"{where}: not a record ({json.dumps(entry)[:80]})")
+            continue
+        label = str(entry.get("model", "")).lower()
+        if label not in IMPORTABLE:
+            problems.append(
+                f"{where}: model {label or '(none)'} cannot be imported; a file holds only "
+                f"{', '.join(sorted(IMPORTABLE))}"
+            )
+            continue
+        fields = entry["fields"]
+        key = tuple(frozen(fields.get(name)) for name in IMPORTABLE[label])
+        where = f"{where} ({label} {list(key)})"
+        if "pk" in entry:
+            model = apps.get_model(label)
+            if model._default_manager.filter(pk=entry["pk"]).exists():
+                problems.append(
+                    f"{where}: field pk: {entry['pk']!r} is the database id of an existing row; "
+                    "name records by their natural keys, without pk"
+                )
+        if (label, key) in seen:
+            problems.append(f"{where}: the same record as record {seen[label, key]}")
+        seen.setdefault((label, key), position)
+        if label == "measures.record" and fields.get("successor"):
+            successors[key] = (position, frozen(fields["successor"]))
+    for key, (position, successor) in successors.items():
+        chain, current = [key], successor
+        while current in successors and current not in chain:
+            chain.append(current)
+            current = successors[current][1]
+        if current in chain:
+            circle = " → ".join("/".join(map(str, part)) for part in [*chain, current])
+            problems.append(
+                f"record {position} (measures.record {list(key)}): field successor: "
+                f"the succession goes round in a circle: {circle}"
+            )
+    return problems
 
 
 def describe(instance):
@@ -34,6 +105,15 @@ def raw_record(text, position):
     return shown if len(shown) <= 300 else f"{shown[:300]}…"
 
 
+def max_megabytes():
+    value = os.environ.get("IMPORT_MAX_MEGABYTES", "")
+    if not value:
+        return DEFAULT_MAX_MEGABYTES
+    if not value.isdigit() or int(value) < 1:
+        raise CommandError(f"IMPORT_MAX_MEGABYTES must be a whole number of 1 or more: {value!r}")
+    return int(value)
+
+
 class Command(BaseCommand):
     """``manage.py import_data FILE``: all-or-nothing import of knowledge-base records."""
 
@@ -49,13 +129,25 @@ class Command(BaseCommand):
 
     @no_translations
     def handle(self, *args, path, verbosity=1, **options):
+        limit = max_megabytes()
         try:
+            size = path.stat().st_size
+            if size > limit * 2**20:
+                raise CommandError(
+                    f"{path}: nothing imported: the file has {size / 2**20:.1f} MB, over the "
+                    f"limit of {limit} MB (IMPORT_MAX_MEGABYTES)"
+                )
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"Cannot read {path}: {error}") from None
-        problems = []
+        try:
+            problems = check_entries(json.loads(text))
+        except ValueError:
+            problems = []  # reported with its position by the deserializer below
         try:
             with transaction.atomic():
+                if problems:
+                    raise InvalidImport
                 count = self.load(text, problems)
                 if problems:
                     raise InvalidImport
@@ -94,7 +186,10 @@ class Command(BaseCommand):
         # References to records that came later in the file.
         for position, record in waiting:
             try:
-                record.save_deferred_fields()
+                with transaction.atomic():
+                    record.save_deferred_fields()
+            except DatabaseError as error:
+                problems.append(f"record {position} ({describe(record.object)}): {error}")
             except (DeserializationError, ObjectDoesNotExist) as error:
                 problems.append(
                     f"record {position} ({describe(record.object)}): refers to a record that "
