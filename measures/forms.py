@@ -98,18 +98,8 @@ class MeasureAdminForm(StaleSaveForm):
     class Meta:
         model = Measure
         fields = [
-            "slug",
-            "name_zh",
-            "name_en",
-            "summary_zh",
-            "summary_en",
-            "kind",
-            "status",
+            *Measure.DESCRIPTION_FIELDS,
             "themes",
-            "timing_zh",
-            "timing_en",
-            "starts_on",
-            "ends_on",
-            "amount_hkd",
-            "amount_type",
+            *Measure.TIMING_FIELDS,
+            *Measure.AMOUNT_FIELDS,
         ]

@@ -107,21 +107,7 @@ def cell(value):
 class MeasureRows:
     """The measure CSV: both languages' columns, linked records joined as "name (role)"."""
 
-    MEASURE_FIELDS = [
-        "slug",
-        "name_zh",
-        "name_en",
-        "summary_zh",
-        "summary_en",
-        "kind",
-        "status",
-        "amount_hkd",
-        "amount_type",
-        "timing_zh",
-        "timing_en",
-        "starts_on",
-        "ends_on",
-    ]
+    MEASURE_FIELDS = [*Measure.DESCRIPTION_FIELDS, *Measure.AMOUNT_FIELDS, *Measure.TIMING_FIELDS]
     JOINED_COLUMNS = [
         "themes_zh",
         "themes_en",
