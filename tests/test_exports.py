@@ -29,9 +29,12 @@ MEASURE_HEADER = [
     "summary_zh",
     "summary_en",
     "kind",
+    "kind_label",
     "status",
+    "status_label",
     "amount_hkd",
     "amount_type",
+    "amount_type_label",
     "timing_zh",
     "timing_en",
     "starts_on",
@@ -313,3 +316,44 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(client):
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = {row["slug"]: row for row in csv.DictReader(io.StringIO(text))}
     assert rows["ai-subsidy-scheme"]["name_en"] == '\'=HYPERLINK("http://x")'
+
+
+@pytest.mark.parametrize(
+    ("prefix", "kind", "status", "amount_type"),
+    [("/en", "Research and development", "Ongoing", "Size of an existing scheme"),
+     ("", "研發", "持續進行", "現有計劃規模")],
+)  # fmt: skip
+def test_the_csv_labels_its_codes_in_the_pages_language(client, prefix, kind, status, amount_type):
+    rows = csv_rows(client.get(f"{prefix}/measures.csv"))
+    header, by_slug = rows[0], {row[0]: row for row in rows[1:]}
+    row = dict(zip(header, by_slug["ai-subsidy-scheme"], strict=True))
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    assert (row["kind"], row["status"], row["amount_type"]) == (
+        measure.kind,
+        measure.status,
+        measure.amount_type,
+    )
+    assert (row["kind_label"], row["status_label"], row["amount_type_label"]) == (
+        kind,
+        status,
+        amount_type,
+    )
+    no_amount = dict(zip(header, by_slug["ai-plus-industry-strategy-committee"], strict=True))
+    assert no_amount["amount_type"] == no_amount["amount_type_label"] == ""
+
+
+@pytest.mark.parametrize(
+    ("prefix", "spreadsheets", "programs"),
+    [("/en", "Spreadsheets: one CSV file", "for programs"), ("", "試算表", "供程式使用")],
+)
+def test_the_data_page_offers_spreadsheets_first_in_plain_words(
+    client, prefix, spreadsheets, programs
+):
+    page = client.get(f"{prefix}/data/").content.decode()
+    main = page.split("<main", 1)[1]
+    assert main.count('id="full-heading"') == 1 and main.count('id="csv-heading"') == 1
+    assert main.index(spreadsheets) < main.index(programs)
+    assert "fixture" not in main and "loaddata" not in main
+    assert "_label" in main  # the columns that explain the codes
+    head = page.split("<main", 1)[0]
+    assert "full-heading" not in head

@@ -27,12 +27,15 @@ from ..caching import cached_by_revision
 from ..listing.filters import MeasureFilter
 from ..models import (
     RECORD_MODELS,
+    AmountType,
     Article,
     Citation,
     DataRevision,
     Measure,
     MeasureCount,
+    MeasureKind,
     MeasureLink,
+    MeasureStatus,
     Record,
     Role,
     Theme,
@@ -104,10 +107,19 @@ def cell(value):
 # One row per measure -----------------------------------------------------------------------------
 
 
+# Measure fields holding a code, each followed in the CSV by its label in the page's language.
+CODE_LABELS = {"kind": MeasureKind, "status": MeasureStatus, "amount_type": AmountType}
+
+
 class MeasureRows:
     """The measure CSV: both languages' columns, linked records joined as "name (role)"."""
 
     MEASURE_FIELDS = [*Measure.DESCRIPTION_FIELDS, *Measure.AMOUNT_FIELDS, *Measure.TIMING_FIELDS]
+    MEASURE_COLUMNS = [
+        column
+        for name in MEASURE_FIELDS
+        for column in ([name, f"{name}_label"] if name in CODE_LABELS else [name])
+    ]
     JOINED_COLUMNS = [
         "themes_zh",
         "themes_en",
@@ -123,11 +135,15 @@ class MeasureRows:
         "source_quote",
         "source_speech_paragraph",
     ]
-    header = [*MEASURE_FIELDS, *JOINED_COLUMNS, *SOURCE_COLUMNS, "url"]
+    header = [*MEASURE_COLUMNS, *JOINED_COLUMNS, *SOURCE_COLUMNS, "url"]
 
     def __init__(self, request):
         self.request = request
         self.roles = {"zh": role_labels("zh-hant"), "en": role_labels("en")}
+        self.labels = {
+            name: {value: str(label) for value, label in choices.choices}
+            for name, choices in CODE_LABELS.items()
+        }
 
     def rows(self, measures):
         """Rows for ``measures``, fetched a chunk at a time: one query per relation per chunk
@@ -175,7 +191,12 @@ class MeasureRows:
 
     def row(self, measure, related, url_prefix):
         return [
-            *(cell(measure[name]) for name in self.MEASURE_FIELDS),
+            *(
+                self.labels[column.removesuffix("_label")].get(measure[column[:-6]], "")
+                if column.endswith("_label")
+                else cell(measure[column])
+                for column in self.MEASURE_COLUMNS
+            ),
             *(
                 LIST_SEPARATOR.join(related[name][measure["pk"]])
                 for name in [*self.JOINED_COLUMNS, *self.SOURCE_COLUMNS]
