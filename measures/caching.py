@@ -37,6 +37,7 @@ API_PAGES = ("page", "page_size")
 QUERY_PARAMETERS = {
     "home": (),
     "measure-list": (*FILTERS, "page"),
+    "facet-options": (*FILTERS, "page"),
     "measure-detail": (),
     "theme-list": (),
     **{f"{record_type}-list": () for record_type in RECORD_MODELS},

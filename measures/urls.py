@@ -5,7 +5,7 @@ from .api import docs as api_docs
 from .api import views as api
 from .charts import views as charts
 from .exports import views as exports
-from .listing.views import MeasureListView
+from .listing.views import FacetOptionsView, MeasureListView
 from .models import RECORD_MODELS
 
 app_name = "measures"
@@ -13,6 +13,11 @@ app_name = "measures"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("measures/", MeasureListView.as_view(), name="measure-list"),
+    path(
+        "measures/options/<slug:parameter>/",
+        FacetOptionsView.as_view(),
+        name="facet-options",
+    ),
     path("measures/<slug:slug>/", views.MeasureDetailView.as_view(), name="measure-detail"),
     path("themes/", views.ThemeListView.as_view(), name="theme-list"),
     # Open data: the JSON API, downloads, and pictures of the money and the timeline.

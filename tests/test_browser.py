@@ -251,6 +251,7 @@ def chinese_pages():
         ("timeline", "/timeline/"),
         ("data", "/data/"),
         ("api", "/api/"),
+        ("facet-options", "/measures/options/bureau/?kind=education"),
         ("not-found", "/no-such-page/"),
     ]
     for record_type, model in RECORD_MODELS.items():

@@ -554,8 +554,39 @@ def test_a_long_facet_lists_the_most_frequent_options_and_links_to_all(client):
     assert bureaux.options[0].value == "extra-body-17" and bureaux.options[0].selected
     counts = [option.count for option in bureaux.options[1:]]
     assert counts == sorted(counts, reverse=True)
-    assert bureaux.all_options_url == "/en/bureaux/"
-    assert 'href="/en/bureaux/"' in response.content.decode()
+    see_all = "/en/measures/options/bureau/?bureau=extra-body-17"
+    assert bureaux.all_options_url == see_all
+    assert f'href="{see_all}"' in response.content.decode()
+
+    # Every option is there, for the same filters, each linking to the list with it chosen.
+    every = client.get(see_all)
+    options = every.context["options"]
+    assert {f"extra-body-{n}" for n in range(OPTION_LIMIT + 3)} <= {o.value for o in options}
+    assert options[0].value == "extra-body-17" and options[0].selected
+    assert options[0].url == "/en/measures/"  # un-choosing the chosen one
+    for option in options[1:5]:  # choosing another adds it to the chosen one
+        assert option.url == f"/en/measures/?bureau=extra-body-17&bureau={option.value}"
+        assert client.get(option.url).status_code == 200
+
+
+def test_see_them_all_keeps_the_other_filters(client):
+    response = client.get(EN_LIST, {"kind": "education"})
+    bureaux = next(f for f in response.context["facets"] if f.parameter == "bureau")
+    every = client.get("/en/measures/options/bureau/?kind=education")
+    assert every.status_code == 200
+    shown = {option.value: option.count for option in every.context["options"]}
+    assert shown == {option.value: option.count for option in bureaux.options}
+    for option in every.context["options"]:
+        assert option.url.startswith("/en/measures/?kind=education&bureau=")
+        assert client.get(option.url).context["paginator"].count == option.count
+    page = every.content.decode()
+    assert "Kind: Education and talent" in page  # the filters it counted within
+    assert 'href="/en/measures/?kind=education"' in page  # back to the same list
+
+
+@pytest.mark.parametrize("parameter", ["kind", "nothing", "amount"])
+def test_only_record_and_theme_filters_have_an_options_page(client, parameter):
+    assert client.get(f"/en/measures/options/{parameter}/").status_code == 404
 
 
 def test_a_facet_with_many_start_years_lists_them_all(client):

@@ -104,8 +104,19 @@ class FacetClock:
 
 
 def linked_counts(filterset, parameter, selected_slugs):
-    """``[(slug, count, name_zh, name_en)]`` for a record or theme facet: the records linked to
-    most matching measures (each measure counted once), the selected ones first."""
+    """``[(slug, count, name_zh, name_en)]`` for a record or theme facet: the
+    ``OPTION_LIMIT`` records linked to most matching measures, after the selected ones."""
+    return list(
+        linked_count_rows(filterset, parameter, selected_slugs)[
+            : OPTION_LIMIT + len(selected_slugs)
+        ]
+    )
+
+
+def linked_count_rows(filterset, parameter, selected_slugs=()):
+    """Every option of a record or theme facet as ``(slug, count, name_zh, name_en)`` rows: the
+    records linked to the matching measures (each measure counted once), the selected ones
+    first, then the most frequent (a query, unevaluated)."""
     if parameter == "theme":
         links, target, counted = Measure.themes.through.objects.all(), "theme", Count("measure")
     else:
@@ -124,11 +135,7 @@ def linked_counts(filterset, parameter, selected_slugs):
         counts = counts.alias(selected_first=selected_first).order_by(
             "selected_first", "-n", target
         )
-    return list(
-        counts.values_list(f"{target}__slug", "n", f"{target}__name_zh", f"{target}__name_en")[
-            : OPTION_LIMIT + len(selected_slugs)
-        ]
-    )
+    return counts.values_list(f"{target}__slug", "n", f"{target}__name_zh", f"{target}__name_en")
 
 
 def amount_band():
@@ -180,10 +187,11 @@ def facet_label(facet):
     return MeasureFilter.base_filters[facet].label
 
 
-def all_options_url(parameter):
-    if parameter == "theme":
-        return reverse("measures:theme-list")
-    return RECORD_MODELS[parameter].get_list_url()
+def all_options_url(parameter, query):
+    """The page of every option of ``parameter``, for the same filters (``query``)."""
+    address = reverse("measures:facet-options", args=[parameter])
+    pairs = [(key, value) for key, values in query.items() for value in values]
+    return f"{address}?{urlencode(pairs)}" if pairs else address
 
 
 def toggled(query, parameter, value):
@@ -244,7 +252,7 @@ def facet_of(filterset, parameter, query, without_page, english, clock):
             )
         )
     if parameter in LIMITED_FACETS and len(rows) >= OPTION_LIMIT + len(selected):
-        facet.all_options_url = all_options_url(parameter)
+        facet.all_options_url = all_options_url(parameter, without_page)
     return facet
 
 

@@ -1,13 +1,25 @@
-"""The list of measures: filters, facets, sorting and pages."""
+"""The list of measures (filters, facets, sorting and pages) and every option of a facet."""
 
+from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
 from django_filters.views import FilterView
 
 from ..caching import cached_by_revision
-from ..models import Measure
-from .facets import active_filters, facets
+from ..models import Measure, in_language
+from .facets import (
+    LIMITED_FACETS,
+    FacetOption,
+    active_filters,
+    facet_label,
+    facets,
+    linked_count_rows,
+    toggled,
+)
 from .filters import MeasureFilter
 
 MEASURES_PER_PAGE = 20
@@ -70,3 +82,46 @@ class MeasureListView(FilterView):
             query_without_page=query.urlencode(),
         )
         return context
+
+
+@method_decorator(cached_by_revision, name="dispatch")
+class FacetOptionsView(TemplateView):
+    """Every option of one record or theme facet, for the list's current filters: where "see
+    them all" under a facet leads. Each option links to the list with it chosen."""
+
+    template_name = "measures/facet_options.html"
+    options_per_page = 100
+
+    def get_context_data(self, **kwargs):
+        parameter = self.kwargs["parameter"]
+        if parameter not in LIMITED_FACETS:
+            raise Http404(_("There is no such filter."))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        filterset = MeasureFilter(query, queryset=Measure.objects.all())
+        selected = set(query.getlist(parameter))
+        rows = Paginator(
+            linked_count_rows(filterset, parameter, sorted(selected)), self.options_per_page
+        )
+        page = rows.get_page(self.request.GET.get("page"))
+        without_page = dict(query.lists())
+        options = [
+            FacetOption(
+                value=slug,
+                label=in_language(name_zh, name_en),
+                count=count,
+                selected=slug in selected,
+                url=(
+                    reverse("measures:measure-list") + toggled(without_page, parameter, slug)
+                ).rstrip("?"),
+            )
+            for slug, count, name_zh, name_en in page
+        ]
+        return super().get_context_data(
+            **kwargs,
+            label=facet_label(parameter),
+            options=options,
+            page_obj=page,
+            list_url=reverse("measures:measure-list") + (f"?{query.urlencode()}" if query else ""),
+            active_filters=active_filters(filterset, query),
+        )
