@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.http import HttpResponseBadRequest
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
 class RejectNulCharactersMiddleware:
@@ -35,3 +37,24 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class AdminLanguageMiddleware:
+    """The admin speaks the editor's language: the one chosen with its switch (a cookie), else
+    the browser's (Accept-Language). The public pages take theirs from the address instead
+    (``/`` Chinese, ``/en/`` English), which LocaleMiddleware applies before this runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.prefix = f"/{settings.ADMIN_URL_PATH}"
+
+    def __call__(self, request):
+        if request.path_info.startswith(self.prefix):
+            language = translation.get_language_from_request(request, check_path=False)
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+            return response
+        return self.get_response(request)

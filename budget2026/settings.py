@@ -65,7 +65,7 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "budget2026.apps.KnowledgeBaseAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "budget2026.middleware.AdminLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -173,6 +174,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         )
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", connect_timeout)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Where the editors' admin lives (without the leading slash).
+ADMIN_URL_PATH = "admin/"
 
 # The time the list page may spend counting its facets, in milliseconds, on PostgreSQL: each
 # facet's query gets what is left, and a facet that runs out shows its options without counts

@@ -324,3 +324,40 @@ def test_every_record_refuses_a_stale_save_and_says_what_changed(
     assert f"editor 修改了：{verbose}。" in page  # who changed which field meanwhile
     assert "The second editor&#x27;s text" in page  # the input is kept
     assert getattr(model.objects.get(pk=record.pk), field) == "The first editor's text"
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected", "not_expected"),
+    [
+        ("en-GB,en;q=0.9", "Knowledge base", "知識庫"),
+        ("zh-HK,zh;q=0.9", "知識庫", "Knowledge base"),
+    ],
+)
+def test_the_admin_speaks_the_editors_browser_language(
+    editor_client, accept, expected, not_expected
+):
+    response = editor_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=accept)
+    page = response.content.decode()
+    assert expected in page and not_expected not in page
+    assert "Accept-Language" in response["Vary"]
+
+
+def test_the_admin_language_switch_is_remembered(editor_client):
+    index = reverse("admin:index")
+    page = editor_client.get(index, HTTP_ACCEPT_LANGUAGE="zh-HK").content.decode()
+    assert 'name="language" value="en"' in page and ">English</button>" in page
+    switched = editor_client.post(
+        reverse("set_language"), {"language": "en", "next": index}, HTTP_ACCEPT_LANGUAGE="zh-HK"
+    )
+    assert switched.status_code == 302 and switched["Location"] == index
+    page = editor_client.get(index, HTTP_ACCEPT_LANGUAGE="zh-HK").content.decode()
+    assert "Knowledge base" in page  # the choice outweighs the browser's language
+    # The public pages still take their language from the address.
+    assert '<html lang="zh-Hant-HK">' in editor_client.get("/").content.decode()
+
+
+def test_the_knowledge_base_comes_first_on_the_admin_index(editor_client, admin_user, client):
+    client.force_login(admin_user)
+    apps = [app["app_label"] for app in client.get(reverse("admin:index")).context["app_list"]]
+    assert apps[0] == "measures"
+    assert "axes" in apps[1:]
