@@ -361,3 +361,21 @@ def test_the_knowledge_base_comes_first_on_the_admin_index(editor_client, admin_
     apps = [app["app_label"] for app in client.get(reverse("admin:index")).context["app_list"]]
     assert apps[0] == "measures"
     assert "axes" in apps[1:]
+
+
+@pytest.mark.parametrize(
+    ("accept", "words"),
+    [
+        ("zh-HK", ["修改人", "日期／時間", "從下列日期中選擇一個"]),
+        ("en", ["Changed by", "Date/time", "Choose a date from the list below"]),
+    ],
+)
+def test_the_change_history_is_in_the_editors_language(editor_client, accept, words):
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    data = form_data(editor_client.get(change_url(measure)))
+    data["name_en"] = "Renamed for the history"
+    assert editor_client.post(change_url(measure), data).status_code == 302
+    url = reverse("admin:measures_measure_history", args=[measure.pk])
+    page = editor_client.get(url, HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    for word in words:
+        assert word in page
