@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .forms import MeasureAdminForm, StaleSaveForm
 from .models import (
@@ -71,8 +72,25 @@ class SafeAutocomplete:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class ReadableHistory(HistoricalRecordContextHelper):
+    """The change history shows values as editors read them: a choice's label, not its code;
+    an amount as HK$200,000,000."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if getattr(field, "choices", None) and value not in (None, ""):
+            return str(dict(field.flatchoices).get(value, value))
+        if field.name == "amount_hkd" and value is not None:
+            return f"HK${value:,}"
+        return super().prepare_delta_change_value(change, value)
+
+
 class KnowledgeBaseAdmin(SafeAutocomplete, SimpleHistoryAdmin):
-    """The history pages answer 404, not 500, for an address whose ids are not numbers."""
+    """The history pages answer 404, not 500, for an address whose ids are not numbers, and
+    show values as editors read them."""
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableHistory(self.model, historical_record)
 
     def history_view(self, request, object_id, extra_context=None):
         self.check_id(object_id)

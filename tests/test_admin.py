@@ -73,7 +73,7 @@ def test_editor_changes_an_amount_and_history_shows_old_and_new(editor_client):
 
     history = editor_client.get(reverse("admin:measures_measure_history", args=[measure.pk]))
     page = history.content.decode()
-    assert "3000000000" in page and "3500000000" in page
+    assert "HK$3,000,000,000" in page and "HK$3,500,000,000" in page
     latest = Measure.history.filter(id=measure.pk).latest("history_date")
     assert latest.history_user.username == "editor"
 
@@ -379,3 +379,14 @@ def test_the_change_history_is_in_the_editors_language(editor_client, accept, wo
     page = editor_client.get(url, HTTP_ACCEPT_LANGUAGE=accept).content.decode()
     for word in words:
         assert word in page
+
+
+def test_the_history_shows_labels_not_codes(editor_client):
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    data = form_data(editor_client.get(change_url(measure)))
+    data["status"] = "announced"
+    assert editor_client.post(change_url(measure), data).status_code == 302
+    url = reverse("admin:measures_measure_history", args=[measure.pk])
+    page = editor_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Ongoing" in page and "Announced" in page
+    assert "ongoing" not in page.split('id="change-history"', 1)[1].replace("Ongoing", "")
