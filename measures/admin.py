@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import get_language
@@ -89,8 +90,22 @@ class KnowledgeBaseAdmin(SafeAutocomplete, SimpleHistoryAdmin):
     """The history pages answer 404, not 500, for an address whose ids are not numbers, and
     show values as editors read them."""
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def get_historical_record_context_helper(self, request, historical_record):
         return ReadableHistory(self.model, historical_record)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Long names and notes get a box wide enough to read them whole."""
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if (
+            formfield is not None
+            and isinstance(db_field, models.CharField)
+            and (db_field.max_length or 0) >= 200
+        ):
+            formfield.widget.attrs["class"] = "vTextField wide-text"
+        return formfield
 
     def history_view(self, request, object_id, extra_context=None):
         self.check_id(object_id)

@@ -390,3 +390,10 @@ def test_the_history_shows_labels_not_codes(editor_client):
     page = editor_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Ongoing" in page and "Announced" in page
     assert "ongoing" not in page.split('id="change-history"', 1)[1].replace("Ongoing", "")
+
+
+def test_long_names_get_a_wide_box(editor_client):
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    form = editor_client.get(change_url(measure)).context["adminform"].form
+    assert "wide-text" in form.fields["name_en"].widget.attrs["class"]
+    assert "wide-text" not in form.fields["slug"].widget.attrs.get("class", "")
