@@ -5,6 +5,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import get_language
@@ -144,14 +145,34 @@ class HasAmountFilter(admin.SimpleListFilter):
         return queryset
 
 
-class LinkInline(SafeAutocomplete, admin.TabularInline):
+class LabelledDeleteBoxes(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = _("Delete")
+
+
+class LabelledRows:
+    """Inline rows are a table whose column headings are not the boxes' labels: each box says
+    its field's name to screen readers instead."""
+
+    formset = LabelledDeleteBoxes
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            formfield.widget.attrs.setdefault("aria-label", str(db_field.verbose_name))
+        return formfield
+
+
+class LinkInline(LabelledRows, SafeAutocomplete, admin.TabularInline):
     model = MeasureLink
     extra = 0
     autocomplete_fields = ["record"]
     fields = ["record", "role", "note_zh", "note_en"]
 
 
-class CountInline(admin.TabularInline):
+class CountInline(LabelledRows, admin.TabularInline):
     model = MeasureCount
     extra = 0
     fields = ["value", "is_approximate", "unit_zh", "unit_en"]

@@ -881,7 +881,7 @@ class MeasureLink(models.Model):
         indexes = [models.Index(fields=["record", "measure"], name="measurelink_record_idx")]
 
     def __str__(self):
-        return f"{self.measure} — {self.get_role_display()} — {self.record}"
+        return f"{self.record.name} ({self.get_role_display()})"
 
     def natural_key(self):
         return (self.measure.slug, self.record.type, self.record.slug, self.role)
