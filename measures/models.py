@@ -91,11 +91,20 @@ class SlugManager(models.Manager):
 class ThemeQuerySet(models.QuerySet):
     def with_measure_totals(self):
         """Annotates how many measures serve each theme (``measure_count``), how many of them
-        state an amount (``measures_with_amount``) and the money they carry, each in full."""
+        state an amount (``measures_with_amount``), the money they carry, each in full
+        (``total_amount_hkd``), and how much of it comes from measures that serve other themes
+        too (``shared_amount_hkd``)."""
+        serving_several = (
+            Measure.themes.through.objects.values("measure")
+            .annotate(n=Count("theme"))
+            .filter(n__gt=1)
+            .values("measure")
+        )
         return self.annotate(
             measure_count=Count("measures"),
             measures_with_amount=Count("measures", filter=Q(measures__amount_hkd__isnull=False)),
             total_amount_hkd=Sum("measures__amount_hkd"),
+            shared_amount_hkd=Sum("measures__amount_hkd", filter=Q(measures__in=serving_several)),
         )
 
 

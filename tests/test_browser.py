@@ -380,3 +380,23 @@ def test_the_admin_change_pages_have_no_accessibility_violations_of_our_own(brow
     # The select2 boxes of Django's admin set a few inline styles, which the site's Content
     # Security Policy blocks; the boxes still work (see the admin screenshots).
     page.problems[:] = [p for p in page.problems if "Applying inline style" not in p]
+
+
+@pytest.mark.parametrize("path", ["/en/funding/", "/funding/", "/en/timeline/", "/timeline/"])
+def test_chart_text_is_readable_on_a_phone(browser_page, path):
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    page.goto(page.base_url + path)
+    sizes = page.eval_on_selector_all(
+        ".chart :is(span, a, li, text, figcaption)",
+        """elements => elements
+            .filter(e => e.getClientRects().length && e.textContent.trim())
+            .map(e => {
+                const box = e.getBoundingClientRect();
+                const scale = e.ownerSVGElement ? box.height / e.getBBox().height : 1;
+                return parseFloat(getComputedStyle(e).fontSize) * (isFinite(scale) ? scale : 1);
+            })""",
+    )
+    assert sizes, f"no chart text on {path}"
+    assert min(sizes) >= 12, f"chart text of {min(sizes):.1f} px on {path}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

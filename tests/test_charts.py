@@ -111,18 +111,20 @@ def test_a_lead_body_that_only_partners_is_not_a_lead():
 
 
 @pytest.mark.parametrize("prefix", ["/", "/en/"])
-def test_the_funding_page_has_an_accessible_svg_and_table_per_chart(client, prefix):
+def test_the_funding_page_has_labelled_bars_and_a_table_per_chart(client, prefix):
     response = client.get(f"{prefix}funding/")
     assert response.status_code == 200
     page = response.content.decode()
     charts = response.context["charts"]
-    assert page.count('role="img"') == len(charts) == 4
+    assert page.count('class="chart hbar-chart"') == len(charts) == 4
     for chart in charts:
-        assert f'aria-labelledby="chart-{chart.slug}-title chart-{chart.slug}-desc"' in page
-        assert f'<title id="chart-{chart.slug}-title">' in page
+        assert f'aria-labelledby="chart-{chart.slug}-title"' in page
+        assert f'<figcaption id="chart-{chart.slug}-title"' in page
         for bar in chart.bars:
-            assert page.count(f">{bar.amount_text}<") >= 2  # in the bar and in the table
+            # The label and the amount are text of the page, in the bar and in the table.
+            assert page.count(f">{bar.amount_text}<") >= 2
             assert f"{bar.total_hkd:,}" in page
+            assert f'width="{bar.percent}"' in page
     assert 'style="' not in page
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)
 
@@ -196,3 +198,40 @@ def test_a_long_period_links_to_its_measures_instead_of_listing_them(client):
         for p in response.context["timeline"].groups
         if p is not period
     )
+
+
+def test_each_theme_bar_says_how_much_of_its_money_other_themes_share(client):
+    page = client.get("/en/funding/").content.decode()
+    (theme_chart,) = [c for c in client.get("/en/funding/").context["charts"] if c.slug == "theme"]
+    for bar in theme_chart.bars:
+        measures = Measure.objects.with_amount().filter(themes__slug=bar.key)
+        shared = sum(m.amount_hkd for m in measures if m.themes.count() > 1)
+        assert bar.shared_hkd == shared
+        if shared:
+            assert f"of which {bar.shared_text} also under other themes" in page
+
+
+def test_the_timeline_has_a_legend_and_every_bar_leads_to_its_measures(client):
+    response = client.get("/en/timeline/")
+    page = response.content.decode()
+    assert "a stated period, from its start to its end" in page
+    assert "a stated start with no stated end" in page
+    for period in response.context["timeline"].periods:
+        assert f'class="tbar-label" href="{period.link}"' in page
+        if period.measure_count == 1:
+            assert period.link == period.measures[0].get_absolute_url().replace("/", "/", 1)
+
+
+def test_the_second_half_of_2026_is_a_half_year_not_an_open_bar():
+    with translation.override("en"):
+        timeline = measure_timeline()
+    (half,) = [p for p in timeline.periods if p.label == "second half of 2026"]
+    assert (half.starts_on, half.ends_on) == (
+        datetime.date(2026, 7, 1),
+        datetime.date(2026, 12, 31),
+    )
+    assert not half.is_open_ended
+    year_2026 = next(t for t in timeline.ticks if t.label == "2026")
+    year_2027 = next(t for t in timeline.ticks if t.label == "2027")
+    assert half.x_percent + half.width_percent <= year_2027.x_percent + 0.01
+    assert half.x_percent > year_2026.x_percent

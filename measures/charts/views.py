@@ -45,6 +45,9 @@ class Bar:
     total_hkd: int
     measure_count: int
     list_url: str = ""
+    shared_hkd: int = 0  # of total_hkd, the money of measures counted under other bars too
+    percent: float = 0  # the bar's length, as a share of the longest
+    shared_text: str = ""
     width: float = 0
     label_y: float = 0
     bar_y: float = 0
@@ -80,6 +83,9 @@ class BarChart:
             bar.value_x = bar.width + 6
             bar.value_y = bar.bar_y + BAR_HEIGHT - 5
             bar.amount_text = format_amount(bar.total_hkd, language)
+            bar.percent = max(0.5, round(bar.total_hkd / largest * 100, 2))
+            if bar.shared_hkd:
+                bar.shared_text = format_amount(bar.shared_hkd, language)
         self.height = max(len(self.bars), 1) * ROW_HEIGHT
 
     @property
@@ -107,6 +113,7 @@ def money_by_theme():
             total_hkd=theme.total_amount_hkd,
             measure_count=theme.measures_with_amount,
             list_url=list_url(theme=theme.slug),
+            shared_hkd=theme.shared_amount_hkd or 0,
         )
         for theme in themes
     ]
@@ -119,7 +126,8 @@ def money_by_theme():
         notes=[
             _(
                 "A measure that serves several themes counts in full under each of them, so "
-                "these bars add up to more than the money stated."
+                "these bars add up to more than the money stated; each bar says how much of "
+                "its money is also counted under other themes."
             )
         ],
     )
@@ -254,6 +262,8 @@ class Period:
     label_x: float = 0
     label_y: float = 0
     label_anchor: str = "start"
+    x_percent: float = 0
+    width_percent: float = 0
 
     @property
     def timings(self):
@@ -271,6 +281,13 @@ class Period:
         return list_url(start_year=self.starts_on.year) if self.starts_on else ""
 
     @property
+    def link(self):
+        """Where its bar leads: its one measure, or the measures starting in its year."""
+        if self.measure_count == 1 and self.measures:
+            return self.measures[0].get_absolute_url()
+        return self.list_url
+
+    @property
     def label(self):
         return " / ".join(self.timings)
 
@@ -285,6 +302,7 @@ class YearTick:
 
     label: str
     x: float
+    x_percent: float = 0
 
 
 @dataclass
@@ -320,6 +338,8 @@ class Timeline:
             YearTick(str(year), x_of(datetime.date(year, 1, 1)))
             for year in range(first_year, last_year + 1)
         ]
+        for tick in self.ticks:
+            tick.x_percent = round(tick.x / TIMELINE_WIDTH * 100, 2)
         for position, period in enumerate(self.periods):
             top = TIMELINE_AXIS_HEIGHT + position * TIMELINE_ROW_HEIGHT
             period.x = x_of(period.starts_on)
@@ -330,6 +350,8 @@ class Timeline:
                 else datetime.date(last_year + 1, 1, 1)
             )
             period.width = max(MINIMUM_BAR, round(x_of(end) - period.x, 1))
+            period.x_percent = round(period.x / TIMELINE_WIDTH * 100, 2)
+            period.width_percent = round(period.width / TIMELINE_WIDTH * 100, 2)
             period.label_y = top + 16
             # A period starting in the right half is labelled leftwards from its end.
             if period.x > TIMELINE_WIDTH / 2:
