@@ -147,7 +147,7 @@ def test_a_measure_without_an_amount_says_null(client):
         "zh": "下半年",
         "en": "second half of 2026",
         "starts_on": "2026-07-01",
-        "ends_on": None,
+        "ends_on": "2026-12-31",  # a half-year ends with it
     }
 
 
