@@ -93,10 +93,10 @@ def test_bars_are_largest_first_and_scaled_to_the_largest():
         totals = [bar.total_hkd for bar in chart.bars]
         assert totals == sorted(totals, reverse=True)
         assert all(bar.total_hkd > 0 for bar in chart.bars)
-        widest = max(bar.width for bar in chart.bars)
+        widest = max(bar.percent for bar in chart.bars)
         for bar in chart.bars:
-            assert bar.width == pytest.approx(
-                max(2, widest * bar.total_hkd / chart.bars[0].total_hkd), abs=0.11
+            assert bar.percent == pytest.approx(
+                max(0.5, widest * bar.total_hkd / chart.bars[0].total_hkd), abs=0.011
             )
 
 

@@ -27,18 +27,14 @@ from ..models import (
 )
 from ..money import format_amount
 
-CHART_WIDTH = 640
-VALUE_SPACE = 150  # room right of the longest bar for its amount
-ROW_HEIGHT = 52
-LABEL_BASELINE = 16
-BAR_TOP = 22
-BAR_HEIGHT = 20
-MINIMUM_BAR = 2  # a tiny amount still shows as a sliver
+# Bars are drawn in percent of the longest (funding) or of the axis (timeline); a tiny amount
+# or a short period still shows as a sliver.
+MINIMUM_PERCENT = 0.5
 
 
 @dataclass
 class Bar:
-    """One group of measures: its label, money, how many measures, and where its bar goes."""
+    """One group of measures: its label, money, how many measures, and its bar's length."""
 
     key: str  # the slug or choice value of the group; empty for "none stated"
     label: str
@@ -48,45 +44,28 @@ class Bar:
     shared_hkd: int = 0  # of total_hkd, the money of measures counted under other bars too
     percent: float = 0  # the bar's length, as a share of the longest
     shared_text: str = ""
-    width: float = 0
-    label_y: float = 0
-    bar_y: float = 0
-    value_x: float = 0
-    value_y: float = 0
     amount_text: str = ""
 
 
 @dataclass
 class BarChart:
-    """A horizontal bar chart: bars with money only, largest first, laid out for the SVG."""
+    """A horizontal bar chart: bars with money only, largest first."""
 
     slug: str
     title: str
     bars: list[Bar]
     notes: list[str] = field(default_factory=list)
-    height: int = 0
-    width: int = CHART_WIDTH
-    bar_height: int = BAR_HEIGHT
 
     def __post_init__(self):
         self.bars = [bar for bar in self.bars if bar.total_hkd]
         self.bars.sort(key=lambda bar: (-bar.total_hkd, bar.label))
         largest = max((bar.total_hkd for bar in self.bars), default=0)
         language = get_language()
-        for position, bar in enumerate(self.bars):
-            top = position * ROW_HEIGHT
-            bar.width = max(
-                MINIMUM_BAR, round(bar.total_hkd / largest * (CHART_WIDTH - VALUE_SPACE), 1)
-            )
-            bar.label_y = top + LABEL_BASELINE
-            bar.bar_y = top + BAR_TOP
-            bar.value_x = bar.width + 6
-            bar.value_y = bar.bar_y + BAR_HEIGHT - 5
+        for bar in self.bars:
             bar.amount_text = format_amount(bar.total_hkd, language)
-            bar.percent = max(0.5, round(bar.total_hkd / largest * 100, 2))
+            bar.percent = max(MINIMUM_PERCENT, round(bar.total_hkd / largest * 100, 2))
             if bar.shared_hkd:
                 bar.shared_text = format_amount(bar.shared_hkd, language)
-        self.height = max(len(self.bars), 1) * ROW_HEIGHT
 
     @property
     def total_hkd(self):
@@ -237,11 +216,6 @@ class FundingView(TemplateView):
 
 # The timeline ------------------------------------------------------------------------------------
 
-TIMELINE_WIDTH = 900
-TIMELINE_ROW_HEIGHT = 46
-TIMELINE_AXIS_HEIGHT = 28
-TIMELINE_BAR_HEIGHT = 14
-
 
 # A period of the timeline with this many measures or fewer lists them; a larger one links to them.
 MEASURES_PER_PERIOD = 50
@@ -256,13 +230,7 @@ class Period:
     measure_count: int = 0
     wordings: dict = field(default_factory=dict)  # {(timing_zh, timing_en): None}, in order
     measures: list = field(default_factory=list)
-    x: float = 0
-    width: float = 0
-    y: float = 0
-    label_x: float = 0
-    label_y: float = 0
-    label_anchor: str = "start"
-    x_percent: float = 0
+    x_percent: float = 0  # where its bar starts on the axis
     width_percent: float = 0
 
     @property
@@ -301,8 +269,7 @@ class YearTick:
     """A year line of the timeline's axis."""
 
     label: str
-    x: float
-    x_percent: float = 0
+    x_percent: float
 
 
 @dataclass
@@ -313,10 +280,6 @@ class Timeline:
     undated: list[Period]
     untimed: Period | None
     ticks: list[YearTick] = field(default_factory=list)
-    width: int = TIMELINE_WIDTH
-    height: int = 0
-    axis_y: int = 0
-    bar_height: int = TIMELINE_BAR_HEIGHT
 
     @property
     def groups(self):
@@ -331,36 +294,24 @@ class Timeline:
         start = datetime.date(first_year, 1, 1)
         span = (datetime.date(last_year + 1, 1, 1) - start).days
 
-        def x_of(date):
-            return round((date - start).days / span * TIMELINE_WIDTH, 1)
+        def percent_of(date):
+            return round((date - start).days / span * 100, 2)
 
         self.ticks = [
-            YearTick(str(year), x_of(datetime.date(year, 1, 1)))
+            YearTick(str(year), percent_of(datetime.date(year, 1, 1)))
             for year in range(first_year, last_year + 1)
         ]
-        for tick in self.ticks:
-            tick.x_percent = round(tick.x / TIMELINE_WIDTH * 100, 2)
-        for position, period in enumerate(self.periods):
-            top = TIMELINE_AXIS_HEIGHT + position * TIMELINE_ROW_HEIGHT
-            period.x = x_of(period.starts_on)
+        for period in self.periods:
+            period.x_percent = percent_of(period.starts_on)
             # ends_on is the last day of the period: its bar reaches the start of the next day.
             end = (
                 period.ends_on + datetime.timedelta(days=1)
                 if period.ends_on
                 else datetime.date(last_year + 1, 1, 1)
             )
-            period.width = max(MINIMUM_BAR, round(x_of(end) - period.x, 1))
-            period.x_percent = round(period.x / TIMELINE_WIDTH * 100, 2)
-            period.width_percent = round(period.width / TIMELINE_WIDTH * 100, 2)
-            period.label_y = top + 16
-            # A period starting in the right half is labelled leftwards from its end.
-            if period.x > TIMELINE_WIDTH / 2:
-                period.label_x, period.label_anchor = period.x + period.width, "end"
-            else:
-                period.label_x = period.x
-            period.y = top + 22
-        self.height = TIMELINE_AXIS_HEIGHT + len(self.periods) * TIMELINE_ROW_HEIGHT
-        self.axis_y = TIMELINE_AXIS_HEIGHT - 8
+            period.width_percent = max(
+                MINIMUM_PERCENT, round(percent_of(end) - period.x_percent, 2)
+            )
 
 
 def measure_timeline():
