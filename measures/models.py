@@ -158,9 +158,6 @@ class BodyKind(models.TextChoices):
 
 
 class RecordQuerySet(models.QuerySet):
-    def of_type(self, record_type):
-        return self.filter(type=record_type)
-
     def with_measure_totals(self):
         """Annotates how many measures each record is linked to and the money they carry.
 
@@ -515,7 +512,7 @@ class MeasureQuerySet(models.QuerySet):
         )
 
     def refresh_search(self, chunk_size=1000):
-        """Rewrites the search documents of these measures (after a bulk load)."""
+        """Rewrites the search documents of these measures that changed (see search.py)."""
         measures = self.prefetch_related(
             "themes", models.Prefetch("record_links", MeasureLink.objects.select_related("record"))
         ).order_by("pk")
@@ -615,7 +612,8 @@ class Measure(BilingualMixin, Versioned):
     records = models.ManyToManyField(
         Record, through="MeasureLink", related_name="measures", blank=True
     )
-    # Written by refresh_search(), read by search.py; the vector on PostgreSQL only.
+    # Written by MeasureQuerySet.refresh_search(), read by search.py; the vector on PostgreSQL
+    # only.
     search_names = models.TextField(editable=False, blank=True, default="")
     search_text = models.TextField(editable=False, blank=True, default="")
     search_vector = SearchVectorField(editable=False, null=True)
@@ -776,13 +774,6 @@ class Measure(BilingualMixin, Versioned):
             *(value for theme in self.themes.all() for value in (theme.name_zh, theme.name_en)),
         )
         return search.document(*names), text
-
-    def refresh_search(self):
-        """Writes this measure's search documents (see search.py) when they changed."""
-        documents = self.search_documents()
-        if documents != (self.search_names, self.search_text):
-            self.search_names, self.search_text = documents
-            search.write_documents(Measure.objects.all(), [self])
 
 
 # See Measure.related_measures().

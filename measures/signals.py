@@ -15,30 +15,26 @@ def data_changed(sender, **kwargs):
 
 
 def measure_saved(sender, instance, **kwargs):
-    instance.refresh_search()
+    Measure.objects.filter(pk=instance.pk).refresh_search()
 
 
 def link_changed(sender, instance, **kwargs):
-    measure = Measure.objects.filter(pk=instance.measure_id).first()
-    if measure is not None:
-        measure.refresh_search()
+    Measure.objects.filter(pk=instance.measure_id).refresh_search()
 
 
 def themes_changed(sender, instance, action, reverse, pk_set=None, **kwargs):
     if action not in ("post_add", "post_remove", "post_clear"):
         return
     if reverse:  # a theme's measures changed
-        measures = Measure.objects.filter(pk__in=pk_set) if pk_set else Measure.objects.none()
+        Measure.objects.filter(pk__in=pk_set or []).refresh_search()
     else:
-        measures = [instance]
-    for measure in measures:
-        measure.refresh_search()
+        Measure.objects.filter(pk=instance.pk).refresh_search()
 
 
 def name_saved(sender, instance, **kwargs):
-    """A record or theme renamed: the measures linked to it are found by its new name."""
-    for measure in instance.measures.all():
-        measure.refresh_search()
+    """A record or theme renamed: the measures linked to it are found by its new name (all of
+    them rewritten a chunk at a time, however many there are)."""
+    instance.measures.distinct().refresh_search()
 
 
 def connect(app_config):

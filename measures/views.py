@@ -9,7 +9,7 @@ from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .caching import cached_by_revision
-from .models import RECORD_MODELS, Measure, MeasureLink, Record, RecordType, Theme
+from .models import RECORD_MODELS, Bureau, Measure, MeasureLink, Record, Theme
 
 
 @method_decorator(cached_by_revision, name="dispatch")
@@ -44,7 +44,7 @@ class HomeView(TemplateView):
             **kwargs,
             totals=totals,
             record_types=record_types,
-            bodies=Record.objects.of_type(RecordType.BUREAU).most_linked(12),
+            bodies=Bureau.objects.most_linked(12),
             themes=Theme.objects.with_measure_totals().order_by("-measure_count", "name_en"),
             recently_edited=recently_edited,
             largest=Measure.objects.with_amount().order_by("-amount_hkd")[:5],

@@ -292,7 +292,7 @@ class MeasureFilter(django_filters.FilterSet):
         }
 
     def filter_search(self, queryset, name, value):
-        return search.matching(queryset, value)
+        return queryset.search(value)
 
     def filter_amount_band(self, queryset, name, value):
         return queryset.filter(AMOUNT_BANDS_BY_VALUE[value].condition())
