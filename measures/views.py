@@ -96,9 +96,11 @@ class RecordDetailView(DetailView):
 
     measures_per_page = 50
 
+    def get_queryset(self):
+        return self.model.objects.with_measure_totals()
+
     def get_context_data(self, **kwargs):
         record = self.object
-        totals = Record.objects.with_measure_totals().get(pk=record.pk)
         measures = Measure.objects.linked_to([record]).order_by(
             F("starts_on").asc(nulls_last=True), "name_en", "pk"
         )
@@ -112,8 +114,8 @@ class RecordDetailView(DetailView):
             **kwargs,
             page_obj=page,
             measure_roles=[(measure, roles.get(measure.pk, [])) for measure in page],
-            measure_count=totals.measure_count,
-            total_amount=totals.total_amount_hkd,
+            measure_count=record.measure_count,
+            total_amount=record.total_amount_hkd,
             filtered_list_query=query.urlencode(),
         )
 

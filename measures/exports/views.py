@@ -192,8 +192,8 @@ class MeasureRows:
     def row(self, measure, related, url_prefix):
         return [
             *(
-                self.labels[column.removesuffix("_label")].get(measure[column[:-6]], "")
-                if column.endswith("_label")
+                self.labels[code].get(measure[code], "")
+                if (code := column.removesuffix("_label")) != column
                 else cell(measure[column])
                 for column in self.MEASURE_COLUMNS
             ),
