@@ -16,13 +16,16 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from .forms import MeasureAdminForm, StaleSaveForm
 from .models import (
     RECORD_MODELS,
-    Article,
     Citation,
+    Development,
+    DevelopmentFigure,
     Measure,
     MeasureCount,
     MeasureLink,
+    MeasureRelation,
     Record,
     RecordType,
+    Source,
     Theme,
 )
 from .money import format_amount
@@ -178,11 +181,35 @@ class CountInline(LabelledRows, admin.TabularInline):
     fields = ["value", "is_approximate", "unit_zh", "unit_en"]
 
 
-class CitationInline(admin.StackedInline):
+class CitationInline(SafeAutocomplete, admin.StackedInline):
     model = Citation
+    fk_name = "measure"
     extra = 0
-    autocomplete_fields = ["article"]
-    fields = [("article", "paragraph", "speech_paragraph"), "quote_zh"]
+    autocomplete_fields = ["source"]
+    fields = [("source", "paragraph"), "quote_zh"]
+
+
+class DevelopmentInline(admin.StackedInline):
+    """A measure's developments; their sources and figures are edited on each development's
+    own page (the link under each)."""
+
+    model = Development
+    extra = 0
+    fields = [
+        ("happened_on", "date_precision", "status"),
+        ("text_zh", "text_en"),
+        "slug",
+    ]
+    show_change_link = True
+    ordering = ["-happened_on", "-pk"]
+
+
+class RelationInline(LabelledRows, SafeAutocomplete, admin.TabularInline):
+    model = MeasureRelation
+    fk_name = "from_measure"
+    extra = 0
+    autocomplete_fields = ["to_measure"]
+    fields = ["kind", "to_measure", "note_zh", "note_en"]
 
 
 @admin.register(Measure)
@@ -198,7 +225,7 @@ class MeasureAdmin(KnowledgeBaseAdmin):
         "updated_at",
     ]
     list_display_links = ["name_zh", "name_en"]
-    list_filter = ["kind", "status", HasAmountFilter, "amount_type", "themes"]
+    list_filter = ["budget", "kind", "status", HasAmountFilter, "amount_type", "themes"]
     search_fields = [
         "slug",
         "name_zh",
@@ -210,10 +237,23 @@ class MeasureAdmin(KnowledgeBaseAdmin):
     ]
     prepopulated_fields = {"slug": ["name_en"]}
     autocomplete_fields = ["themes"]
-    readonly_fields = ["created_at", "updated_at", "version"]
+    readonly_fields = ["status", "status_as_of", "created_at", "updated_at", "version"]
     fieldsets = [
         (None, {"fields": ["slug", ("name_zh", "name_en"), ("summary_zh", "summary_en")]}),
-        (_("Classification"), {"fields": [("kind", "status"), "themes"]}),
+        (
+            _("Classification"),
+            {
+                "fields": [
+                    ("budget", "kind"),
+                    ("status_at_announcement", "status", "status_as_of"),
+                    "themes",
+                ],
+                "description": _(
+                    "The status is that of the latest development below, or the status when "
+                    "announced while there is none."
+                ),
+            },
+        ),
         (_("Timing"), {"fields": [("timing_zh", "timing_en"), ("starts_on", "ends_on")]}),
         (_("Money"), {"fields": [("amount_hkd", "amount_type")]}),
         (_("Record"), {"fields": [("created_at", "updated_at", "version"), "opened_version"]}),
@@ -222,6 +262,8 @@ class MeasureAdmin(KnowledgeBaseAdmin):
         LinkInline,
         CountInline,
         CitationInline,
+        DevelopmentInline,
+        RelationInline,
     ]
 
     def save_model(self, request, obj, form, change):
@@ -238,6 +280,45 @@ class MeasureAdmin(KnowledgeBaseAdmin):
         if measure.amount_hkd is None:
             return "—"
         return format_amount(measure.amount_hkd, get_language())
+
+
+class DevelopmentCitationInline(LabelledRows, SafeAutocomplete, admin.TabularInline):
+    model = Citation
+    fk_name = "development"
+    extra = 1
+    autocomplete_fields = ["source"]
+    fields = ["source", "paragraph"]
+    verbose_name = _("source")
+    verbose_name_plural = _("sources")
+
+
+class FigureInline(LabelledRows, admin.TabularInline):
+    model = DevelopmentFigure
+    extra = 0
+    fields = ["label_zh", "label_en", "value", "is_money", "unit_zh", "unit_en", "is_approximate"]
+
+
+@admin.register(Development)
+class DevelopmentAdmin(KnowledgeBaseAdmin):
+    """A development with its sources and the figures it states."""
+
+    form = StaleSaveForm
+    list_display = ["happened_on", "measure", "text_en", "status"]
+    list_filter = ["status", "date_precision"]
+    search_fields = ["slug", "text_zh", "text_en", "measure__name_zh", "measure__name_en"]
+    date_hierarchy = "happened_on"
+    autocomplete_fields = ["measure"]
+    readonly_fields = ["updated_at", "version"]
+    fields = [
+        "measure",
+        ("happened_on", "date_precision"),
+        "slug",
+        ("text_zh", "text_en"),
+        "status",
+        ("updated_at", "version"),
+        "opened_version",
+    ]
+    inlines = [DevelopmentCitationInline, FigureInline]
 
 
 class RecordAdmin(KnowledgeBaseAdmin):
@@ -342,16 +423,19 @@ class ThemeAdmin(KnowledgeBaseAdmin):
     fields = ["slug", ("name_zh", "name_en"), "opened_version"]
 
 
-@admin.register(Article)
-class ArticleAdmin(KnowledgeBaseAdmin):
+@admin.register(Source)
+class SourceAdmin(KnowledgeBaseAdmin):
     form = StaleSaveForm
-    list_display = ["headline_zh", "publisher_zh", "published_at"]
-    search_fields = ["slug", "headline_zh", "headline_en", "publisher_zh", "publisher_en"]
+    list_display = ["title_en", "kind", "publisher_en", "published_on"]
+    list_filter = ["kind", "language"]
+    search_fields = ["slug", "title_zh", "title_en", "publisher_zh", "publisher_en", "url"]
     fields = [
         "slug",
+        ("kind", "language"),
         ("publisher_zh", "publisher_en"),
-        ("headline_zh", "headline_en"),
-        ("section_zh", "published_at"),
+        ("title_zh", "title_en"),
+        ("section_zh", "published_on", "published_time"),
         "url",
+        ("has_numbered_paragraphs", "full_text_held"),
         "opened_version",
     ]

@@ -22,6 +22,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import get_language
 
+from .developments.filters import DevelopmentFilter
 from .listing.filters import MeasureFilter
 from .models import RECORD_MODELS, DataRevision, Measure
 
@@ -29,6 +30,7 @@ CACHED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Va
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 FILTERS = tuple(MeasureFilter.base_filters)
+DEVELOPMENT_FILTERS = tuple(DevelopmentFilter.base_filters)
 API_PAGES = ("page", "page_size")
 
 # The query parameters each page reads, by URL name (in the ``measures`` namespace). A page
@@ -39,6 +41,11 @@ QUERY_PARAMETERS = {
     "measure-list": (*FILTERS, "page"),
     "facet-options": (*FILTERS, "page"),
     "measure-detail": (),
+    "measure-development-feed": (),
+    "development-list": (*DEVELOPMENT_FILTERS, "page"),
+    "development-feed": (),
+    "source-list": (),
+    "about": (),
     "theme-list": (),
     **{f"{record_type}-list": () for record_type in RECORD_MODELS},
     **{f"{record_type}-detail": ("page",) for record_type in RECORD_MODELS},
@@ -47,6 +54,7 @@ QUERY_PARAMETERS = {
     "api-measure-list": (*FILTERS, *API_PAGES),
     "api-measure-detail": (),
     "api-theme-list": API_PAGES,
+    "api-development-list": (*DEVELOPMENT_FILTERS, *API_PAGES),
     **{f"api-{record_type}-list": API_PAGES for record_type in RECORD_MODELS},
     **{f"api-{record_type}-detail": () for record_type in RECORD_MODELS},
     "measure-csv": FILTERS,

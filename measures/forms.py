@@ -98,7 +98,7 @@ class MeasureAdminForm(StaleSaveForm):
     class Meta:
         model = Measure
         fields = [
-            *Measure.DESCRIPTION_FIELDS,
+            *(name for name in Measure.DESCRIPTION_FIELDS if name not in Measure.DERIVED_FIELDS),
             "themes",
             *Measure.TIMING_FIELDS,
             *Measure.AMOUNT_FIELDS,

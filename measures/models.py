@@ -9,6 +9,8 @@ Every record has a Chinese and an English name; ``localized()`` picks the one fo
 of the page being rendered.
 """
 
+import datetime
+
 from django.contrib.postgres.search import SearchVectorField
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -90,21 +92,25 @@ class SlugManager(models.Manager):
 
 class ThemeQuerySet(models.QuerySet):
     def with_measure_totals(self):
-        """Annotates how many measures serve each theme (``measure_count``), how many of them
-        state an amount (``measures_with_amount``), the money they carry, each in full
-        (``total_amount_hkd``), and how much of it comes from measures that serve other themes
-        too (``shared_amount_hkd``)."""
+        """Annotates how many measures serve each theme (``measure_count``, every Budget's),
+        and for today's Budget: how many of its measures state an amount
+        (``measures_with_amount``), the money they carry, each in full (``total_amount_hkd``),
+        and how much of it comes from measures that serve other themes too
+        (``shared_amount_hkd``). Money from another Budget is never added in."""
         serving_several = (
             Measure.themes.through.objects.values("measure")
             .annotate(n=Count("theme"))
             .filter(n__gt=1)
             .values("measure")
         )
+        with_money = Q(measures__amount_hkd__isnull=False, measures__budget=Budget.current())
         return self.annotate(
             measure_count=Count("measures"),
-            measures_with_amount=Count("measures", filter=Q(measures__amount_hkd__isnull=False)),
-            total_amount_hkd=Sum("measures__amount_hkd"),
-            shared_amount_hkd=Sum("measures__amount_hkd", filter=Q(measures__in=serving_several)),
+            measures_with_amount=Count("measures", filter=with_money),
+            total_amount_hkd=Sum("measures__amount_hkd", filter=with_money),
+            shared_amount_hkd=Sum(
+                "measures__amount_hkd", filter=with_money & Q(measures__in=serving_several)
+            ),
         )
 
 
@@ -159,7 +165,8 @@ class BodyKind(models.TextChoices):
 
 class RecordQuerySet(models.QuerySet):
     def with_measure_totals(self):
-        """Annotates how many measures each record is linked to and the money they carry.
+        """Annotates how many measures each record is linked to (every Budget's) and the money
+        those of today's Budget carry (money from another Budget is never added in).
 
         A record linked to one measure in two roles counts that measure (and its money) once.
         """
@@ -171,9 +178,9 @@ class RecordQuerySet(models.QuerySet):
                 linked_measures.annotate(n=Func(F("pk"), function="COUNT")).values("n")
             ),
             total_amount_hkd=Subquery(
-                linked_measures.annotate(total=Func(F("amount_hkd"), function="SUM")).values(
-                    "total"
-                )
+                linked_measures.filter(budget=Budget.current())
+                .annotate(total=Func(F("amount_hkd"), function="SUM"))
+                .values("total")
             ),
         )
 
@@ -527,12 +534,28 @@ class MeasureQuerySet(models.QuerySet):
                 changed = []
         search.write_documents(Measure.objects.all(), changed)
 
+    def of_budget(self, budget=None):
+        """The measures a Budget announced (today's when ``budget`` is None)."""
+        return self.filter(budget=budget or Budget.current())
+
+    def from_held_sources(self):
+        """The measures curated from a source whose text we hold (the seed article)."""
+        quoted = Citation.objects.filter(source__full_text_held=True, measure__isnull=False)
+        return self.filter(pk__in=quoted.values("measure"))
+
+    def not_from_held_sources(self):
+        quoted = Citation.objects.filter(source__full_text_held=True, measure__isnull=False)
+        return self.exclude(pk__in=quoted.values("measure"))
+
     def for_display(self):
         """Everything a detail page or the API shows, in a fixed number of queries."""
         return self.with_links().prefetch_related(
             "themes",
-            models.Prefetch("citations", Citation.objects.select_related("article")),
+            models.Prefetch("citations", Citation.objects.select_related("source")),
             "counts",
+            models.Prefetch("developments", Development.objects.for_display().newest_first()),
+            models.Prefetch("relations_from", MeasureRelation.objects.select_related("to_measure")),
+            models.Prefetch("relations_to", MeasureRelation.objects.select_related("from_measure")),
         )
 
 
@@ -559,14 +582,60 @@ class MeasureStatus(models.TextChoices):
     ONGOING = "ongoing", _("Ongoing")
 
 
+# What each status means, for readers (the about page) and editors.
+STATUS_DEFINITIONS = {
+    MeasureStatus.ANNOUNCED: _(
+        "Stated as something that will be done; no start date or work reported yet."
+    ),
+    MeasureStatus.IN_PREPARATION: _(
+        "Being set up, with a stated start or completion period still ahead."
+    ),
+    MeasureStatus.IN_OPERATION: _("Newly set up or launched, and now running."),
+    MeasureStatus.ONGOING: _(
+        "An existing programme that continues, reported with its results so far."
+    ),
+}
+
+
 class AmountType(models.TextChoices):
     NEW_ALLOCATION = "new_allocation", _("New allocation")
     EARMARK = "earmark", _("Earmarked or reserved")
     SCHEME_SIZE = "scheme_size", _("Size of an existing scheme")
 
 
+AMOUNT_TYPE_DEFINITIONS = {
+    AmountType.NEW_ALLOCATION: _("New money the Budget allocates to the measure."),
+    AmountType.EARMARK: _("Money set aside for the purpose, to be drawn on later."),
+    AmountType.SCHEME_SIZE: _(
+        "The size of a scheme funded earlier, stated again; not new money in this Budget."
+    ),
+}
+
+
+class Budget(models.TextChoices):
+    """The Budget that announced a measure: today's, or an earlier one whose commitments today's
+    measures continue. Money is added up within one Budget only."""
+
+    BUDGET_2024_25 = "2024-25", _("2024-25 Budget")
+    BUDGET_2025_26 = "2025-26", _("2025-26 Budget")
+    BUDGET_2026_27 = "2026-27", _("2026-27 Budget")
+
+    @classmethod
+    def current(cls):
+        return cls.BUDGET_2026_27
+
+
+# The day each Budget was delivered: the day its measures were announced.
+BUDGET_DAYS = {
+    Budget.BUDGET_2024_25: datetime.date(2024, 2, 28),
+    Budget.BUDGET_2025_26: datetime.date(2025, 2, 26),
+    Budget.BUDGET_2026_27: datetime.date(2026, 2, 25),
+}
+
+
 class Measure(BilingualMixin, Versioned):
-    """One artificial-intelligence measure of the 2026-27 Budget."""
+    """One artificial-intelligence measure of a Budget (the 2026-27 Budget's, or an earlier
+    commitment that one of them continues)."""
 
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=200)
@@ -574,7 +643,24 @@ class Measure(BilingualMixin, Versioned):
     summary_zh = models.TextField(_("Chinese summary"))
     summary_en = models.TextField(_("English summary"))
     kind = models.CharField(_("kind"), max_length=20, choices=MeasureKind.choices)
-    status = models.CharField(_("status"), max_length=20, choices=MeasureStatus.choices)
+    budget = models.CharField(
+        _("Budget"),
+        max_length=7,
+        choices=Budget.choices,
+        default=Budget.current,
+        help_text=_("The Budget that announced it"),
+    )
+    status_at_announcement = models.CharField(
+        _("status when announced"),
+        max_length=20,
+        choices=MeasureStatus.choices,
+        help_text=_("As the Budget describes it; a later development may move it on"),
+    )
+    # The latest development's status, or the status when announced (see refresh_status()).
+    status = models.CharField(
+        _("status"), max_length=20, choices=MeasureStatus.choices, editable=False
+    )
+    status_as_of = models.DateField(_("status as of"), editable=False, null=True)
     themes = models.ManyToManyField(
         Theme, verbose_name=_("themes"), related_name="measures", blank=True
     )
@@ -630,7 +716,12 @@ class Measure(BilingualMixin, Versioned):
         "summary_en",
         "kind",
         "status",
+        "status_as_of",
+        "status_at_announcement",
+        "budget",
     ]
+    # Kept up to date from the developments, never typed in (see refresh_status()).
+    DERIVED_FIELDS = ["status", "status_as_of"]
     AMOUNT_FIELDS = ["amount_hkd", "amount_type"]
     TIMING_FIELDS = ["timing_zh", "timing_en", "starts_on", "ends_on"]
 
@@ -662,6 +753,7 @@ class Measure(BilingualMixin, Versioned):
                 name="measure_kind_filter_idx",
             ),
             models.Index(fields=["-updated_at"], name="measure_updated_idx"),
+            models.Index(fields=["budget", "id"], name="measure_budget_idx"),
             # The list's sort orders (see SortFilter); the descending amount and start orders
             # have PostgreSQL-only indexes (migration 0009).
             models.Index(fields=["name_zh", "id"], name="measure_name_zh_idx"),
@@ -690,6 +782,16 @@ class Measure(BilingualMixin, Versioned):
                 violation_error_message=_("Choose a kind from the list."),
             ),
             models.CheckConstraint(
+                condition=Q(budget__in=Budget.values),
+                name="measure_budget_valid",
+                violation_error_message=_("Choose a Budget from the list."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status_at_announcement__in=MeasureStatus.values),
+                name="measure_status_at_announcement_valid",
+                violation_error_message=_("Choose a status from the list."),
+            ),
+            models.CheckConstraint(
                 condition=Q(status__in=MeasureStatus.values),
                 name="measure_status_valid",
                 violation_error_message=_("Choose a status from the list."),
@@ -711,11 +813,48 @@ class Measure(BilingualMixin, Versioned):
     def __str__(self):
         return f"{self.name_zh} / {self.name_en}"
 
+    def save(self, *args, **kwargs):
+        self.status, self.status_as_of = self.current_status()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("measures:measure-detail", args=[self.slug])
 
     def natural_key(self):
         return (self.slug,)
+
+    def clean(self):
+        super().clean()
+        # The constraints check the status the measure will have once saved.
+        self.status, self.status_as_of = self.current_status()
+
+    def current_status(self):
+        """``(status, as of)``: the latest development's status and date, or, before any
+        development, the status when announced, as of the day its Budget was delivered."""
+        announced_on = BUDGET_DAYS.get(self.budget)
+        if self.pk is None or announced_on is None:  # new, or an unknown Budget (refused)
+            return self.status_at_announcement, announced_on
+        since = self.developments.filter(happened_on__gte=announced_on).order_by(
+            "-happened_on", "-pk"
+        )
+        latest = since.first()
+        if latest is None:
+            return self.status_at_announcement, announced_on
+        moved = since.exclude(status="").first()
+        return (moved.status if moved else self.status_at_announcement), latest.happened_on
+
+    def refresh_status(self):
+        """Writes ``current_status()`` if it changed (a development was saved or deleted)."""
+        status, as_of = self.current_status()
+        if (status, as_of) != (self.status, self.status_as_of):
+            self.status, self.status_as_of = status, as_of
+            Measure.objects.filter(pk=self.pk).update(status=status, status_as_of=as_of)
+
+    @property
+    def is_current_budget(self):
+        return self.budget == Budget.current()
 
     @property
     def summary(self):
@@ -750,6 +889,25 @@ class Measure(BilingualMixin, Versioned):
             )
             .order_by("-shared", "pk")[:limit]
         )
+
+    def relations(self):
+        """``[(label, other measure, relation)]``: the measures this one relates to, as read
+        from this page (prefetched by ``for_display()``)."""
+        both = [*self.relations_from.all(), *self.relations_to.all()]
+        return [(relation.label_from(self), relation.other(self), relation) for relation in both]
+
+    def sources(self):
+        """Every source cited for this measure or its developments, oldest first, once each
+        (prefetched by ``for_display()``)."""
+        cited = {citation.source for citation in self.citations.all()}
+        for development in self.developments.all():
+            cited.update(citation.source for citation in development.citations.all())
+        return sorted(cited, key=lambda source: (source.published_on, source.slug))
+
+    @property
+    def from_held_source(self):
+        """Whether the measure was curated from a source whose text we hold (the seed)."""
+        return any(citation.source.full_text_held for citation in self.citations.all())
 
     def links(self):
         """Every linked record with its role, by kind of record, then name (prefetched by
@@ -943,30 +1101,97 @@ class MeasureCount(models.Model):
         return in_language(self.unit_zh, self.unit_en)
 
 
-class Article(BilingualMixin, Versioned):
-    """A published text the knowledge base is curated from."""
+class SourceKind(models.TextChoices):
+    NEWS_ARTICLE = "news_article", _("News article")
+    BUDGET_SPEECH = "budget_speech", _("Budget Speech")
+    PRESS_RELEASE = "press_release", _("Government press release")
+    GOVERNMENT_NEWS = "government_news", _("Government news")
+    LEGCO_REPLY = "legco_reply", _("Legislative Council question and reply")
+    POLICY_ADDRESS = "policy_address", _("Policy Address")
+
+
+class SourceLanguage(models.TextChoices):
+    CHINESE = "zh-hant", _("Chinese")
+    ENGLISH = "en", _("English")
+
+
+class SourceQuerySet(models.QuerySet):
+    def with_citation_counts(self):
+        return self.annotate(citation_count=Count("citations"))
+
+
+class SourceManager(SlugManager.from_queryset(SourceQuerySet)):
+    pass
+
+
+class Source(BilingualMixin, Versioned):
+    """A published text the knowledge base states its facts from: a news article, a Budget
+    Speech, a Government press release, a reply to the Legislative Council ..."""
 
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    kind = models.CharField(_("kind of source"), max_length=20, choices=SourceKind.choices)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=SourceLanguage.choices,
+        help_text=_("The language the source is written in"),
+    )
     publisher_zh = models.CharField(_("publisher (Chinese)"), max_length=100)
     publisher_en = models.CharField(_("publisher (English)"), max_length=100)
-    headline_zh = models.CharField(_("headline (Chinese)"), max_length=300)
-    headline_en = models.CharField(
-        _("headline (English)"), max_length=300, help_text=_("Our translation")
+    title_zh = models.CharField(
+        _("title (Chinese)"),
+        max_length=300,
+        help_text=_("The source's own title if it is in Chinese, otherwise our translation"),
+    )
+    title_en = models.CharField(
+        _("title (English)"),
+        max_length=300,
+        help_text=_("The source's own title if it is in English, otherwise our translation"),
     )
     section_zh = models.CharField(_("section (Chinese)"), max_length=50, blank=True)
-    published_at = models.DateTimeField(_("published"))
-    url = models.URLField(_("address"), blank=True, help_text=_("Leave empty when not known"))
+    published_on = models.DateField(_("published on"))
+    published_time = models.TimeField(
+        _("time published"), null=True, blank=True, help_text=_("Hong Kong time, where stated")
+    )
+    url = models.URLField(_("address"), max_length=500)
+    has_numbered_paragraphs = models.BooleanField(
+        _("numbers its paragraphs"),
+        default=False,
+        help_text=_("As a Budget Speech does: every citation of it then gives the paragraph"),
+    )
+    full_text_held = models.BooleanField(
+        _("we hold its full text"),
+        default=False,
+        help_text=_(
+            "Its citations quote it verbatim, and check_sources checks the quotes against it"
+        ),
+    )
 
-    objects = SlugManager()
+    objects = SourceManager()
     history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
-        ordering = ["-published_at"]
-        verbose_name = _("article")
-        verbose_name_plural = _("articles")
+        ordering = ["-published_on", "slug"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SourceKind.values),
+                name="source_kind_valid",
+                violation_error_message=_("Choose a kind of source from the list."),
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=SourceLanguage.values),
+                name="source_language_valid",
+                violation_error_message=_("Choose the source's language from the list."),
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.publisher_zh}：{self.headline_zh}"
+        return f"{self.publisher_en}: {self.title_en} ({self.published_on:%Y-%m-%d})"
+
+    def get_absolute_url(self):
+        return f"{reverse('measures:source-list')}#{self.slug}"
 
     def natural_key(self):
         return (self.slug,)
@@ -976,70 +1201,403 @@ class Article(BilingualMixin, Versioned):
         return self.localized("publisher")
 
     @property
-    def headline(self):
-        return self.localized("headline")
+    def title(self):
+        """The title in the page's language (ours where the source is in the other)."""
+        return self.localized("title")
+
+    @property
+    def original_title(self):
+        """The title as the source itself gives it."""
+        return self.title_en if self.language == SourceLanguage.ENGLISH else self.title_zh
+
+    @property
+    def html_language(self):
+        return "zh-Hant-HK" if self.language == SourceLanguage.CHINESE else "en"
 
 
 class CitationManager(models.Manager):
-    def get_by_natural_key(self, measure_slug, article_slug, paragraph):
-        return self.get(measure__slug=measure_slug, article__slug=article_slug, paragraph=paragraph)
+    def get_by_natural_key(self, measure_slug, development_slug, source_slug, paragraph):
+        citations = self.filter(source__slug=source_slug, paragraph=paragraph)
+        if development_slug:
+            return citations.get(
+                development__measure__slug=measure_slug, development__slug=development_slug
+            )
+        return citations.get(measure__slug=measure_slug)
 
 
 class Citation(models.Model):
-    """Where a measure's facts were stated: the exact Chinese sentences, quoted verbatim."""
+    """Where a fact was stated: a source (and its paragraph) cited for a measure or for one of
+    its developments. Where we hold the source's text, the sentences are quoted verbatim."""
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="citations")
-    article = models.ForeignKey(
-        Article, verbose_name=_("article"), on_delete=models.PROTECT, related_name="citations"
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="citations"
+    )
+    measure = models.ForeignKey(
+        Measure,
+        verbose_name=_("measure"),
+        on_delete=models.CASCADE,
+        related_name="citations",
+        null=True,
+        blank=True,
+    )
+    development = models.ForeignKey(
+        "Development",
+        verbose_name=_("development"),
+        on_delete=models.CASCADE,
+        related_name="citations",
+        null=True,
+        blank=True,
     )
     paragraph = models.PositiveSmallIntegerField(
-        _("article paragraph"),
-        validators=[MinValueValidator(1)],
-        help_text=_("Counting the article's body paragraphs from 1, sub-headings not counted"),
-    )
-    quote_zh = models.TextField(
-        _("quoted sentences (Chinese)"), help_text=_("Copied verbatim from the article")
-    )
-    speech_paragraph = models.PositiveSmallIntegerField(
-        _("Budget Speech paragraph"),
+        _("paragraph"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
-        help_text=_("Empty unless the official speech paragraph is known"),
+        help_text=_(
+            "The paragraph's number where the source numbers them (a Budget Speech); for a "
+            "news article we hold, its body paragraphs counted from 1"
+        ),
+    )
+    quote_zh = models.TextField(
+        _("quoted sentences (Chinese)"),
+        blank=True,
+        help_text=_("Copied verbatim, where we hold the source's text"),
     )
 
     objects = CitationManager()
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["measure", "article", "paragraph"]
+        ordering = ["source__published_on", "source__slug", "paragraph", "pk"]
         verbose_name = _("citation")
         verbose_name_plural = _("citations")
         constraints = [
+            models.CheckConstraint(
+                condition=Q(measure__isnull=False, development__isnull=True)
+                | Q(measure__isnull=True, development__isnull=False),
+                name="citation_supports_one_thing",
+                violation_error_message=_("A citation supports a measure or a development."),
+            ),
             models.UniqueConstraint(
-                fields=["measure", "article", "paragraph"],
-                name="citation_unique_paragraph",
+                fields=["measure", "source", "paragraph"],
+                name="citation_unique_for_measure",
+                condition=Q(paragraph__isnull=False),
                 violation_error_message=_("This paragraph is already cited for this measure."),
             ),
-            models.CheckConstraint(
-                condition=Q(paragraph__gte=1),
-                name="citation_paragraph_positive",
-                violation_error_message=_("Paragraphs are counted from 1."),
+            models.UniqueConstraint(
+                fields=["measure", "source"],
+                name="citation_unique_unnumbered_for_measure",
+                condition=Q(paragraph__isnull=True),
+                violation_error_message=_("This source is already cited for this measure."),
+            ),
+            models.UniqueConstraint(
+                fields=["development", "source", "paragraph"],
+                name="citation_unique_for_development",
+                condition=Q(paragraph__isnull=False),
+                violation_error_message=_("This paragraph is already cited for this development."),
+            ),
+            models.UniqueConstraint(
+                fields=["development", "source"],
+                name="citation_unique_unnumbered_for_development",
+                condition=Q(paragraph__isnull=True),
+                violation_error_message=_("This source is already cited for this development."),
             ),
             models.CheckConstraint(
-                condition=~Q(quote_zh=""),
-                name="citation_has_quote",
-                violation_error_message=_("A citation must quote the source."),
+                condition=Q(paragraph__isnull=True) | Q(paragraph__gte=1),
+                name="citation_paragraph_positive",
+                violation_error_message=_("Paragraphs are counted from 1."),
             ),
         ]
 
     def __str__(self):
-        return f"{self.article.publisher_zh} ¶{self.paragraph}"
+        if self.paragraph:
+            return f"{self.source.publisher_en} ¶{self.paragraph}"
+        return self.source.publisher_en
 
     def natural_key(self):
-        return (self.measure.slug, self.article.slug, self.paragraph)
+        if self.development_id:
+            development = self.development
+            return (development.measure.slug, development.slug, self.source.slug, self.paragraph)
+        return (self.measure.slug, "", self.source.slug, self.paragraph)
 
-    natural_key.dependencies = ["measures.measure", "measures.article"]
+    natural_key.dependencies = ["measures.measure", "measures.development", "measures.source"]
+
+    def clean(self):
+        super().clean()
+        if self.source_id and self.source.has_numbered_paragraphs and self.paragraph is None:
+            raise ValidationError(
+                {"paragraph": _("This source numbers its paragraphs: give the paragraph.")}
+            )
+        if self.quote_zh and self.source_id and not self.source.full_text_held:
+            raise ValidationError({"quote_zh": _("Quote only a source whose full text we hold.")})
+
+    @property
+    def address(self):
+        """The source's address, at the paragraph where the page has anchors for them."""
+        return self.source.url
+
+
+class DevelopmentManager(models.Manager):
+    def get_by_natural_key(self, measure_slug, slug):
+        return self.get(measure__slug=measure_slug, slug=slug)
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", _("day")
+    MONTH = "month", _("month only")
+
+
+class DevelopmentQuerySet(models.QuerySet):
+    def newest_first(self):
+        return self.order_by("-happened_on", "-pk")
+
+    def for_display(self):
+        return self.select_related("measure").prefetch_related(
+            models.Prefetch("citations", Citation.objects.select_related("source")),
+            "figures",
+        )
+
+
+class Development(BilingualMixin, Versioned):
+    """Something that happened to a measure after it was announced, on a date, from sources:
+    a board appointed, a tender awarded, construction begun. It may move the measure to a new
+    status; the measure's status is its latest development's (see ``Measure.refresh_status``)."""
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="developments"
+    )
+    slug = models.SlugField(_("slug"), max_length=100, help_text=_("Unique within its measure"))
+    happened_on = models.DateField(
+        _("date"), help_text=_("Where only the month is known, its first day")
+    )
+    date_precision = models.CharField(
+        _("date known to the"), max_length=5, choices=DatePrecision.choices, default="day"
+    )
+    text_zh = models.TextField(_("what happened (Chinese)"))
+    text_en = models.TextField(_("what happened (English)"))
+    status = models.CharField(
+        _("status it moved the measure to"),
+        max_length=20,
+        choices=MeasureStatus.choices,
+        blank=True,
+        help_text=_("Empty when the status did not change"),
+    )
+    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
+
+    objects = DevelopmentManager.from_queryset(DevelopmentQuerySet)()
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
+    class Meta:
+        ordering = ["-happened_on", "-pk"]
+        verbose_name = _("development")
+        verbose_name_plural = _("developments")
+        indexes = [
+            models.Index(fields=["-happened_on", "-id"], name="development_date_idx"),
+            models.Index(fields=["measure", "-happened_on"], name="development_measure_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "slug"],
+                name="development_slug_unique_in_measure",
+                violation_error_message=_("This measure already has a development with this slug."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="") | Q(status__in=MeasureStatus.values),
+                name="development_status_valid",
+                violation_error_message=_("Choose a status from the list."),
+            ),
+            models.CheckConstraint(
+                condition=Q(date_precision__in=DatePrecision.values),
+                name="development_precision_valid",
+                violation_error_message=_("Say whether the day or only the month is known."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.happened_on:%Y-%m-%d} {self.measure.slug}: {self.text_en[:60]}"
+
+    def get_absolute_url(self):
+        return f"{self.measure.get_absolute_url()}#development-{self.slug}"
+
+    def natural_key(self):
+        return (self.measure.slug, self.slug)
+
+    natural_key.dependencies = ["measures.measure"]
+
+    def clean(self):
+        super().clean()
+        if (
+            self.date_precision == DatePrecision.MONTH
+            and self.happened_on
+            and self.happened_on.day != 1
+        ):
+            raise ValidationError(
+                {"happened_on": _("Where only the month is known, give its first day.")}
+            )
+
+    @property
+    def text(self):
+        return self.localized("text")
+
+    @property
+    def month_only(self):
+        return self.date_precision == DatePrecision.MONTH
+
+
+class DevelopmentFigureManager(models.Manager):
+    def get_by_natural_key(self, measure_slug, development_slug, label_en):
+        return self.get(
+            development__measure__slug=measure_slug,
+            development__slug=development_slug,
+            label_en=label_en,
+        )
+
+
+class DevelopmentFigure(models.Model):
+    """A figure a development states that is not Government spending: a land premium paid to
+    the Government, a company's investment commitment, computing power, jobs. It is a stated
+    fact only: never a measure's amount, never added to a money total."""
+
+    development = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="figures")
+    label_zh = models.CharField(_("what it is (Chinese)"), max_length=200)
+    label_en = models.CharField(_("what it is (English)"), max_length=200)
+    value = models.DecimalField(_("number"), max_digits=20, decimal_places=2)
+    is_money = models.BooleanField(
+        _("in Hong Kong dollars"), default=False, help_text=_("Shown as HK$; never a spending")
+    )
+    unit_zh = models.CharField(_("unit (Chinese)"), max_length=50, blank=True)
+    unit_en = models.CharField(_("unit (English)"), max_length=50, blank=True)
+    is_approximate = models.BooleanField(_("approximate"), default=False)
+
+    objects = DevelopmentFigureManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["development", "pk"]
+        verbose_name = _("stated figure")
+        verbose_name_plural = _("stated figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["development", "label_en"],
+                name="developmentfigure_unique_label",
+                violation_error_message=_("This development already states this figure."),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_money=False) | Q(unit_zh="", unit_en=""),
+                name="developmentfigure_money_has_no_unit",
+                violation_error_message=_("An amount in HK$ needs no other unit."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label_en}: {self.value} {self.unit_en}".strip()
+
+    def natural_key(self):
+        return (*self.development.natural_key(), self.label_en)
+
+    natural_key.dependencies = ["measures.development"]
+
+    @property
+    def label(self):
+        return in_language(self.label_zh, self.label_en)
+
+    @property
+    def unit(self):
+        return in_language(self.unit_zh, self.unit_en)
+
+
+class RelationKind(models.TextChoices):
+    """How one measure relates to another, read from the first: "continues" the second."""
+
+    CONTINUES = "continues", _("continues")
+    FUNDS = "funds", _("funds")
+    FOLLOWS_FROM = "follows_from", _("follows from")
+
+
+# How each relation reads from the other measure: its code and its label.
+INVERSE_RELATIONS = {
+    RelationKind.CONTINUES: ("continued_by", _("continued by")),
+    RelationKind.FUNDS: ("funded_by", _("funded by")),
+    RelationKind.FOLLOWS_FROM: ("led_to", _("led to")),
+}
+
+
+class MeasureRelationManager(models.Manager):
+    def get_by_natural_key(self, from_slug, to_slug, kind):
+        return self.get(from_measure__slug=from_slug, to_measure__slug=to_slug, kind=kind)
+
+
+class MeasureRelation(models.Model):
+    """One measure continuing, funding or following from another: a 2026-27 measure and the
+    commitment an earlier Budget made, for example."""
+
+    from_measure = models.ForeignKey(
+        Measure,
+        verbose_name=_("measure"),
+        on_delete=models.CASCADE,
+        related_name="relations_from",
+    )
+    kind = models.CharField(_("relation"), max_length=20, choices=RelationKind.choices)
+    to_measure = models.ForeignKey(
+        Measure,
+        verbose_name=_("related measure"),
+        on_delete=models.CASCADE,
+        related_name="relations_to",
+    )
+    note_zh = models.CharField(_("note (Chinese)"), max_length=300, blank=True)
+    note_en = models.CharField(_("note (English)"), max_length=300, blank=True)
+
+    objects = MeasureRelationManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["from_measure", "kind", "to_measure"]
+        verbose_name = _("relation between measures")
+        verbose_name_plural = _("relations between measures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_measure", "to_measure", "kind"],
+                name="measurerelation_unique",
+                violation_error_message=_("These measures already have this relation."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_measure=F("to_measure")),
+                name="measurerelation_not_to_itself",
+                violation_error_message=_("A measure cannot relate to itself."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=RelationKind.values),
+                name="measurerelation_kind_valid",
+                violation_error_message=_("Choose a relation from the list."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_measure.slug} {self.kind} {self.to_measure.slug}"
+
+    def natural_key(self):
+        return (self.from_measure.slug, self.to_measure.slug, self.kind)
+
+    natural_key.dependencies = ["measures.measure"]
+
+    @property
+    def note(self):
+        return in_language(self.note_zh, self.note_en)
+
+    def reading_from(self, measure):
+        """The relation's code as read from ``measure``: ``continues`` or ``continued_by`` ..."""
+        if measure.pk == self.from_measure_id:
+            return self.kind
+        return INVERSE_RELATIONS[self.kind][0]
+
+    def label_from(self, measure):
+        """How the relation reads on ``measure``'s page."""
+        if measure.pk == self.from_measure_id:
+            return self.get_kind_display()
+        return INVERSE_RELATIONS[self.kind][1]
+
+    def other(self, measure):
+        return self.to_measure if measure.pk == self.from_measure_id else self.from_measure
 
 
 class DataRevision(models.Model):

@@ -3,11 +3,12 @@
 - Every change raises the data revision (see ``DataRevision``), so caches and ETags follow.
 - A change to a measure, its links or its themes, or to the name of a record or theme it links
   to, rewrites that measure's search documents (see ``search.py``), fixture loads included.
+- A development saved or deleted sets its measure's status again (``Measure.refresh_status``).
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from .models import DataRevision, Measure, MeasureLink, Record, Theme
+from .models import DataRevision, Development, Measure, MeasureLink, Record, Theme
 
 
 def data_changed(sender, **kwargs):
@@ -20,6 +21,12 @@ def measure_saved(sender, instance, **kwargs):
 
 def link_changed(sender, instance, **kwargs):
     Measure.objects.filter(pk=instance.measure_id).refresh_search()
+
+
+def development_changed(sender, instance, **kwargs):
+    measure = Measure.objects.filter(pk=instance.measure_id).first()
+    if measure is not None:
+        measure.refresh_status()
 
 
 def themes_changed(sender, instance, action, reverse, pk_set=None, **kwargs):
@@ -58,4 +65,6 @@ def connect(app_config):
     post_save.connect(measure_saved, sender=Measure, dispatch_uid="search-measure")
     post_save.connect(link_changed, sender=MeasureLink, dispatch_uid="search-link-save")
     post_delete.connect(link_changed, sender=MeasureLink, dispatch_uid="search-link-delete")
+    post_save.connect(development_changed, sender=Development, dispatch_uid="status-save")
+    post_delete.connect(development_changed, sender=Development, dispatch_uid="status-delete")
     m2m_changed.connect(themes_changed, sender=Measure.themes.through, dispatch_uid="search-themes")

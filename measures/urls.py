@@ -3,7 +3,10 @@ from django.urls import path
 from . import views
 from .api import docs as api_docs
 from .api import views as api
+from .caching import cached_by_revision
 from .charts import views as charts
+from .developments.feeds import DevelopmentFeed, MeasureDevelopmentFeed
+from .developments.views import DevelopmentListView
 from .exports import views as exports
 from .listing.views import FacetOptionsView, MeasureListView
 from .models import RECORD_MODELS
@@ -19,6 +22,15 @@ urlpatterns = [
         name="facet-options",
     ),
     path("measures/<slug:slug>/", views.MeasureDetailView.as_view(), name="measure-detail"),
+    path(
+        "measures/<slug:slug>/developments.atom",
+        cached_by_revision(MeasureDevelopmentFeed()),
+        name="measure-development-feed",
+    ),
+    path("developments/", DevelopmentListView.as_view(), name="development-list"),
+    path("developments.atom", cached_by_revision(DevelopmentFeed()), name="development-feed"),
+    path("sources/", views.SourceListView.as_view(), name="source-list"),
+    path("about/", views.AboutView.as_view(), name="about"),
     path("themes/", views.ThemeListView.as_view(), name="theme-list"),
     # Open data: the JSON API, downloads, and pictures of the money and the timeline.
     path("api/", api_docs.ApiDocsView.as_view(), name="api-docs"),
@@ -26,6 +38,7 @@ urlpatterns = [
     path("api/measures/", api.MeasureList.as_view(), name="api-measure-list"),
     path("api/measures/<slug:slug>/", api.MeasureDetail.as_view(), name="api-measure-detail"),
     path("api/themes/", api.ThemeList.as_view(), name="api-theme-list"),
+    path("api/developments/", api.DevelopmentList.as_view(), name="api-development-list"),
     path("measures.csv", exports.measure_csv, name="measure-csv"),
     path("measures.json", exports.measure_json, name="measure-json-export"),
     path("data/", exports.DataView.as_view(), name="data"),

@@ -1,7 +1,7 @@
 """The public pages but the list of measures (see listing/). Query work lives in the models."""
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.http import QueryDict
 from django.shortcuts import redirect
 from django.templatetags.static import static
@@ -9,7 +9,24 @@ from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .caching import cached_by_revision
-from .models import RECORD_MODELS, Bureau, Measure, MeasureLink, Record, Theme
+from .models import (
+    AMOUNT_TYPE_DEFINITIONS,
+    BUDGET_DAYS,
+    RECORD_MODELS,
+    STATUS_DEFINITIONS,
+    AmountType,
+    Budget,
+    Bureau,
+    Citation,
+    Development,
+    Measure,
+    MeasureLink,
+    MeasureStatus,
+    Record,
+    Source,
+    SourceKind,
+    Theme,
+)
 
 
 @method_decorator(cached_by_revision, name="dispatch")
@@ -17,11 +34,17 @@ class HomeView(TemplateView):
     template_name = "measures/home.html"
 
     def get_context_data(self, **kwargs):
-        totals = Measure.objects.aggregate(
+        current = Measure.objects.of_budget()
+        totals = current.aggregate(
             measure_count=Count("pk"),
             total_amount=Sum("amount_hkd"),
             without_amount=Count("pk", filter=Q(amount_hkd__isnull=True)),
         )
+        origins = {
+            "from_article": current.from_held_sources().count(),
+            "from_other_sources": current.not_from_held_sources().count(),
+            "earlier": Measure.objects.exclude(budget=Budget.current()).count(),
+        }
         counts = dict(Record.objects.values_list("type").annotate(n=Count("pk")).order_by())
         record_types = [
             {
@@ -47,7 +70,10 @@ class HomeView(TemplateView):
             bodies=Bureau.objects.most_linked(12),
             themes=Theme.objects.with_measure_totals().order_by("-measure_count", "name_en"),
             recently_edited=recently_edited,
-            largest=Measure.objects.with_amount().order_by("-amount_hkd")[:5],
+            largest=current.with_amount().order_by("-amount_hkd")[:5],
+            origins=origins,
+            budget=Budget.current(),
+            latest_developments=Development.objects.for_display().newest_first()[:5],
         )
 
 
@@ -117,6 +143,50 @@ class RecordDetailView(DetailView):
             measure_count=record.measure_count,
             total_amount=record.total_amount_hkd,
             filtered_list_query=query.urlencode(),
+        )
+
+
+@method_decorator(cached_by_revision, name="dispatch")
+class SourceListView(ListView):
+    """Every source, newest first, with the measures and developments it supports."""
+
+    template_name = "measures/source_list.html"
+    context_object_name = "sources"
+
+    def get_queryset(self):
+        citations = Citation.objects.select_related("measure", "development__measure").order_by(
+            "paragraph", "pk"
+        )
+        return Source.objects.prefetch_related(Prefetch("citations", citations)).order_by(
+            "-published_on", "slug"
+        )
+
+
+@method_decorator(cached_by_revision, name="dispatch")
+class AboutView(TemplateView):
+    """What the site covers, how it is curated and checked, what its words mean."""
+
+    template_name = "measures/about.html"
+
+    def get_context_data(self, **kwargs):
+        current = Measure.objects.of_budget()
+        return super().get_context_data(
+            **kwargs,
+            statuses=[
+                (value, label, STATUS_DEFINITIONS[value]) for value, label in MeasureStatus.choices
+            ],
+            amount_types=[
+                (value, label, AMOUNT_TYPE_DEFINITIONS[value])
+                for value, label in AmountType.choices
+            ],
+            source_kinds=SourceKind.choices,
+            budgets=[(value, label, BUDGET_DAYS[value]) for value, label in Budget.choices],
+            source_count=Source.objects.count(),
+            from_article=current.from_held_sources().count(),
+            from_other_sources=current.not_from_held_sources().count(),
+            earlier=Measure.objects.exclude(budget=Budget.current()).count(),
+            latest_development=Development.objects.newest_first().first(),
+            seed=Source.objects.filter(full_text_held=True).order_by("published_on").first(),
         )
 
 

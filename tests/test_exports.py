@@ -12,9 +12,10 @@ from django.http import StreamingHttpResponse
 from measures.exports.views import TABLES, knowledge_base_models
 from measures.models import (
     RECORD_MODELS,
-    Article,
+    Development,
     Measure,
     MeasureLink,
+    Source,
     Theme,
 )
 
@@ -32,6 +33,11 @@ MEASURE_HEADER = [
     "kind_label",
     "status",
     "status_label",
+    "status_as_of",
+    "status_at_announcement",
+    "status_at_announcement_label",
+    "budget",
+    "budget_label",
     "amount_hkd",
     "amount_type",
     "amount_type_label",
@@ -55,6 +61,7 @@ MEASURE_HEADER = [
     "source_paragraph",
     "source_quote",
     "source_speech_paragraph",
+    "source_urls",
     "url",
 ]
 
@@ -112,7 +119,8 @@ def test_the_csv_round_trips_chinese_text(client):
         assert record["name_zh"] == measure.name_zh
         assert record["summary_zh"] == measure.summary_zh
         assert record["timing_zh"] == measure.timing_zh
-        assert record["source_quote"] == "; ".join(c.quote_zh for c in measure.citations.all())
+        quoted = measure.citations.filter(source__full_text_held=True)
+        assert record["source_quote"] == "; ".join(c.quote_zh for c in quoted)
         assert record["themes_zh"] == "; ".join(t.name_zh for t in measure.themes.all())
         assert record["amount_hkd"] == (
             "" if measure.amount_hkd is None else str(measure.amount_hkd)
@@ -254,9 +262,14 @@ def test_the_links_table_has_every_link(client):
 
 def test_references_in_table_csvs_are_slugs(client):
     rows = csv_rows(client.get("/data/citations.csv"))
-    record = dict(zip(rows[0], rows[1], strict=True))
-    assert Measure.objects.filter(slug=record["measure"]).exists()
-    assert Article.objects.filter(slug=record["article"]).exists()
+    records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    of_measure = next(record for record in records if record["measure"])
+    assert Measure.objects.filter(slug=of_measure["measure"]).exists()
+    assert Source.objects.filter(slug=of_measure["source"]).exists()
+    of_development = next(record for record in records if record["development"])
+    measure_slug, development_slug = of_development["development"].split("/")
+    assert Development.objects.filter(measure__slug=measure_slug, slug=development_slug).exists()
+    assert of_development["measure"] == ""
 
 
 def test_an_unknown_table_is_404(client):
@@ -280,7 +293,7 @@ def test_the_full_download_is_a_fixture_of_every_model_but_history(
 
 def delete_the_knowledge_base():
     Measure.objects.all().delete()  # with its links, citations and counts
-    for model in [*RECORD_MODELS.values(), Article, Theme]:
+    for model in [*RECORD_MODELS.values(), Source, Theme]:
         model.objects.all().delete()
 
 

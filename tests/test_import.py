@@ -73,9 +73,11 @@ def test_a_negative_amount_is_refused_naming_record_and_field(tmp_path):
 
 def test_an_unknown_status_is_refused(tmp_path):
     records = curated_records()
-    find(records, "measures.measure", "labour-ai-job-matching")["fields"]["status"] = "abandoned"
+    find(records, "measures.measure", "labour-ai-job-matching")["fields"][
+        "status_at_announcement"
+    ] = "abandoned"
     before = snapshot()
-    with pytest.raises(CommandError, match="labour-ai-job-matching.*field status"):
+    with pytest.raises(CommandError, match="labour-ai-job-matching.*field status_at_announcement"):
         import_file(tmp_path, records)
     assert snapshot() == before
 

@@ -90,3 +90,59 @@ def test_records_links_and_history_move_to_one_table():
     assert (history.id, history.type, history.name_en) == (committee.pk, "committee", "Old name")
     measure = new.get_model("measures", "Measure").objects.get(slug="m")
     assert " erb " in measure.search_text and " committee " in measure.search_text
+
+
+BEFORE_SOURCES = [("measures", "0010_versions_for_every_edited_record")]
+AFTER_SOURCES = [("measures", "0012_developments_relations_and_citations")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_articles_become_sources_and_speech_paragraphs_become_citations_of_the_speech():
+    old = migrate(BEFORE_SOURCES)
+    for model_name in ["Measure", "Article"]:
+        old.get_model("measures", model_name).objects.all().delete()
+    measure = old.get_model("measures", "Measure").objects.create(
+        slug="m", name_zh="措施", name_en="Measure", summary_zh="摘要", summary_en="Summary",
+        kind="research", status="ongoing",
+    )  # fmt: skip
+    article = old.get_model("measures", "Article").objects.create(
+        slug="paper", publisher_zh="報", publisher_en="Paper", headline_zh="標題",
+        headline_en="Headline", published_at=WHEN, url="https://example.org/a",
+    )  # fmt: skip
+    old.get_model("measures", "Citation").objects.create(
+        measure=measure, article=article, paragraph=4, quote_zh="句子。", speech_paragraph=37
+    )
+
+    new = migrate(AFTER_SOURCES)
+    source = new.get_model("measures", "Source").objects.get(slug="paper")
+    assert (source.title_zh, source.title_en, source.kind, source.full_text_held) == (
+        "標題",
+        "Headline",
+        "news_article",
+        True,
+    )
+    # 03:53 UTC is 11:53 in Hong Kong.
+    assert (source.published_on, source.published_time) == (
+        datetime.date(2026, 2, 25),
+        datetime.time(11, 53),
+    )
+    citations = new.get_model("measures", "Citation").objects.filter(measure__slug="m")
+    assert {(c.source.slug, c.paragraph, c.quote_zh) for c in citations} == {
+        ("paper", 4, "句子。"),
+        ("budget-speech-2026-27-ai", 37, ""),
+    }
+    moved = new.get_model("measures", "Measure").objects.get(slug="m")
+    assert (moved.budget, moved.status_at_announcement, moved.status_as_of) == (
+        "2026-27",
+        "ongoing",
+        datetime.date(2026, 2, 25),
+    )
+
+    back = migrate(BEFORE_SOURCES)
+    (citation,) = back.get_model("measures", "Citation").objects.filter(measure__slug="m")
+    assert (citation.article.slug, citation.paragraph, citation.speech_paragraph) == (
+        "paper",
+        4,
+        37,
+    )
+    assert back.get_model("measures", "Article").objects.get(slug="paper").published_at == WHEN

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from measures.models import Bureau, Measure, MeasureLink, Record, Role
+from measures.models import Budget, Bureau, Measure, MeasureLink, Record, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def new_measure(**fields):
         "summary_zh": "摘要",
         "summary_en": "Summary",
         "kind": "research",
-        "status": "announced",
+        "status_at_announcement": "announced",
     }
     values.update(fields)
     return Measure(**values)
@@ -38,7 +38,11 @@ def test_amount_without_its_type_is_refused():
 
 
 def test_unknown_status_is_refused_by_the_database():
-    assert_database_refuses(new_measure(status="abandoned"))
+    assert_database_refuses(new_measure(status_at_announcement="abandoned"))
+
+
+def test_unknown_budget_is_refused_by_the_database():
+    assert_database_refuses(new_measure(budget="2099-00"))
 
 
 def test_unknown_kind_is_refused_by_the_database():
@@ -128,12 +132,17 @@ def test_bureau_succession_is_data():
     assert list(erb.successor.predecessors.all()) == [erb]
 
 
-def test_record_totals_count_each_measure_once():
+def test_record_totals_count_each_measure_once_and_money_of_todays_budget_only():
     for bureau in Bureau.objects.with_measure_totals():
         measures = Measure.objects.filter(record_links__record=bureau).distinct()
         assert bureau.measure_count == measures.count()
         assert bureau.total_amount_hkd == (
-            sum(m.amount_hkd for m in measures if m.amount_hkd is not None) or None
+            sum(
+                m.amount_hkd
+                for m in measures
+                if m.amount_hkd is not None and m.budget == Budget.current()
+            )
+            or None
         )
 
 

@@ -47,8 +47,11 @@ class Head(HTMLParser):
         return link
 
     def alternates(self):
+        """The page in each language (the other alternates are feeds)."""
         return {
-            link["hreflang"]: link["href"] for link in self.links if link.get("rel") == "alternate"
+            link["hreflang"]: link["href"]
+            for link in self.links
+            if link.get("rel") == "alternate" and "hreflang" in link
         }
 
 

@@ -11,7 +11,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import RECORD_MODELS, Citation, Measure, MeasureCount, Record, Theme
+from ..models import (
+    RECORD_MODELS,
+    Citation,
+    Development,
+    DevelopmentFigure,
+    Measure,
+    MeasureCount,
+    Record,
+    Source,
+    Theme,
+)
 from ..money import format_amount
 
 
@@ -88,35 +98,166 @@ class LinkSerializer(serializers.Serializer):
     )
 
 
-class ArticleSerializer(serializers.Serializer):
-    """The published article a citation quotes."""
+class SourceSerializer(serializers.ModelSerializer):
+    """A published source: a news article, a Budget Speech, a press release ..."""
 
-    slug = serializers.CharField(help_text=_("The article’s identifier"))
+    slug = serializers.CharField(help_text=_("The source’s identifier"))
+    kind = serializers.CharField(
+        help_text=_(
+            "news_article, budget_speech, press_release, government_news, legco_reply or "
+            "policy_address"
+        )
+    )
+    language = serializers.CharField(help_text=_("The source’s language: zh-hant or en"))
     publisher_zh = serializers.CharField(help_text=_("Publisher in Chinese"))
     publisher_en = serializers.CharField(help_text=_("Publisher in English"))
-    headline_zh = serializers.CharField(help_text=_("Headline in Chinese"))
-    headline_en = serializers.CharField(help_text=_("Headline in English (our translation)"))
-    published_at = serializers.DateTimeField(help_text=_("When it was published"))
-    url = serializers.CharField(help_text=_("Its address, or empty when not known"))
+    title_zh = serializers.CharField(
+        help_text=_("Title in Chinese (ours when the source is in English)")
+    )
+    title_en = serializers.CharField(
+        help_text=_("Title in English (ours when the source is in Chinese)")
+    )
+    published_on = serializers.DateField(help_text=_("The day it was published"))
+    url = serializers.URLField(help_text=_("Its address"))
+
+    class Meta:
+        model = Source
+        fields = [
+            "slug",
+            "kind",
+            "language",
+            "publisher_zh",
+            "publisher_en",
+            "title_zh",
+            "title_en",
+            "published_on",
+            "url",
+        ]
 
 
-class SourceSerializer(serializers.ModelSerializer):
-    """Where a measure was stated: the article, the paragraph and the sentences quoted."""
+class CitationSerializer(serializers.ModelSerializer):
+    """Where a fact was stated: the source, its paragraph, and the sentences quoted."""
 
-    article = ArticleSerializer(help_text=_("The article the measure was curated from"))
+    source = SourceSerializer(help_text=_("The source"))
     paragraph = serializers.IntegerField(
-        help_text=_("The article’s body paragraph, counted from 1")
+        allow_null=True,
+        help_text=_(
+            "The paragraph: numbered by the source (a Budget Speech), or the body paragraph "
+            "of a news article counted from 1; null when not given"
+        ),
     )
     quote = serializers.CharField(
-        source="quote_zh", help_text=_("The sentences quoted verbatim, in Chinese")
-    )
-    speech_paragraph = serializers.IntegerField(
-        allow_null=True, help_text=_("The Budget Speech paragraph, or null when not known")
+        source="quote_zh",
+        help_text=_("The sentences quoted verbatim, in Chinese; empty when we quote none"),
     )
 
     class Meta:
         model = Citation
-        fields = ["article", "paragraph", "quote", "speech_paragraph"]
+        fields = ["source", "paragraph", "quote"]
+
+
+class DevelopmentFigureSerializer(serializers.ModelSerializer):
+    """A figure a development states that is not Government spending (never in a total)."""
+
+    label_zh = serializers.CharField(help_text=_("What it is, in Chinese"))
+    label_en = serializers.CharField(help_text=_("What it is, in English"))
+    value = serializers.DecimalField(
+        max_digits=20, decimal_places=2, coerce_to_string=False, help_text=_("The number")
+    )
+    is_money = serializers.BooleanField(help_text=_("True when the number is in HK$"))
+    unit_zh = serializers.CharField(help_text=_("Its unit in Chinese, or empty"))
+    unit_en = serializers.CharField(help_text=_("Its unit in English, or empty"))
+    is_approximate = serializers.BooleanField(help_text=_("True when the source says “about”"))
+
+    class Meta:
+        model = DevelopmentFigure
+        fields = [
+            "label_zh",
+            "label_en",
+            "value",
+            "is_money",
+            "unit_zh",
+            "unit_en",
+            "is_approximate",
+        ]
+
+
+class DevelopmentSerializer(serializers.ModelSerializer):
+    """Something that happened to a measure, on a date, from its sources."""
+
+    date = serializers.DateField(
+        source="happened_on",
+        help_text=_("The day; the first of the month when only the month is known"),
+    )
+    date_precision = serializers.CharField(
+        help_text=_("day, or month when only the month is known")
+    )
+    text_zh = serializers.CharField(help_text=_("What happened, in Chinese"))
+    text_en = serializers.CharField(help_text=_("What happened, in English"))
+    status = serializers.SerializerMethodField(
+        help_text=_("The status it moved the measure to, or null")
+    )
+    figures = DevelopmentFigureSerializer(
+        many=True, help_text=_("Figures it states that are not Government spending")
+    )
+    sources = CitationSerializer(
+        source="citations", many=True, help_text=_("Where it was reported")
+    )
+
+    class Meta:
+        model = Development
+        fields = ["date", "date_precision", "text_zh", "text_en", "status", "figures", "sources"]
+
+    def get_status(self, development) -> str | None:
+        return development.status or None
+
+
+class DevelopmentListSerializer(DevelopmentSerializer):
+    """A development in the list of all developments, with its measure."""
+
+    measure = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text=_("The measure’s identifier")
+    )
+    measure_url = AddressField(
+        lambda development: development.get_absolute_url(),
+        help_text=_("The development on its measure’s page"),
+    )
+    api_url = AddressField(
+        lambda development: api_detail_path("measure", development.measure.slug),
+        help_text=_("Its measure in the API"),
+    )
+
+    class Meta(DevelopmentSerializer.Meta):
+        fields = ["measure", "measure_url", "api_url", *DevelopmentSerializer.Meta.fields]
+
+
+class RelationSerializer(serializers.Serializer):
+    """Another measure this one relates to, read from this one."""
+
+    relation = serializers.SerializerMethodField(
+        help_text=_(
+            "continues, funds or follows_from; continued_by, funded_by or led_to when the "
+            "other measure is the one that continues, funds or follows from this one"
+        )
+    )
+    measure = serializers.SerializerMethodField(help_text=_("The other measure’s identifier"))
+    budget = serializers.SerializerMethodField(help_text=_("The other measure’s Budget"))
+    note_zh = serializers.CharField(help_text=_("A note in Chinese, or empty"))
+    note_en = serializers.CharField(help_text=_("A note in English, or empty"))
+    api_url = serializers.SerializerMethodField(help_text=_("The other measure in the API"))
+
+    def get_relation(self, relation) -> str:
+        return relation.reading_from(self.context["measure"])
+
+    def get_measure(self, relation) -> str:
+        return relation.other(self.context["measure"]).slug
+
+    def get_budget(self, relation) -> str:
+        return relation.other(self.context["measure"]).budget
+
+    def get_api_url(self, relation) -> str:
+        other = relation.other(self.context["measure"])
+        return absolute_url(self.context, api_detail_path("measure", other.slug))
 
 
 class StatedCountSerializer(serializers.ModelSerializer):
@@ -202,10 +343,29 @@ class MeasureSerializer(serializers.ModelSerializer):
     stated_counts = StatedCountSerializer(
         source="counts", many=True, help_text=_("Numbers the source states about it")
     )
-    source = SourceSerializer(
+    status_as_of = serializers.DateField(
+        help_text=_("The day of its latest development, or of its Budget when it has none")
+    )
+    status_at_announcement = serializers.CharField(
+        help_text=_("Where it stood when its Budget announced it")
+    )
+    budget = serializers.CharField(
+        help_text=_("The Budget that announced it: 2024-25, 2025-26 or 2026-27")
+    )
+    source = CitationSerializer(
         source="citations",
         many=True,
-        help_text=_("Where it was stated: usually one citation, possibly more"),
+        help_text=_("Where it was stated: every citation, with its source and paragraph"),
+    )
+    sources = SourceSerializer(
+        many=True,
+        help_text=_("Every source cited for it or its developments, oldest first"),
+    )
+    developments = DevelopmentSerializer(
+        many=True, help_text=_("What happened since it was announced, newest first")
+    )
+    relations = serializers.SerializerMethodField(
+        help_text=_("Other measures it continues, funds or follows from, and the reverse")
     )
     updated_at = serializers.DateTimeField(help_text=_("When it was last edited"))
 
@@ -223,11 +383,21 @@ class MeasureSerializer(serializers.ModelSerializer):
             "links",
             "stated_counts",
             "source",
+            "sources",
+            "developments",
+            "relations",
             "updated_at",
         ]
 
     def get_amount_type(self, measure) -> str | None:
         return measure.amount_type or None
+
+    @extend_schema_field(RelationSerializer(many=True))
+    def get_relations(self, measure):
+        relations = [relation for _, _, relation in measure.relations()]
+        return RelationSerializer(
+            relations, many=True, context={**self.context, "measure": measure}
+        ).data
 
 
 class RecordMeasureListSerializer(serializers.ListSerializer):

@@ -1,4 +1,5 @@
-"""The read-only JSON API: measures, themes and the five kinds of linked record.
+"""The read-only JSON API: measures, their developments, themes and the five kinds of linked
+record.
 
 ``GET /api/measures/`` takes exactly the query parameters of the HTML list, because both use
 ``MeasureFilter``; where the HTML list leaves an invalid parameter out, the API answers 400 and
@@ -20,10 +21,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 from ..caching import cached_by_revision
+from ..developments.filters import DevelopmentFilter
 from ..listing.filters import MeasureFilter
-from ..models import Measure, MeasureLink, Theme
+from ..models import Development, Measure, MeasureLink, Theme
 from .serializers import (
     RECORD_SERIALIZERS,
+    DevelopmentListSerializer,
     MeasureSerializer,
     ThemeListSerializer,
 )
@@ -132,6 +135,17 @@ class ThemeList(generics.ListAPIView):
 
     queryset = Theme.objects.annotate(measure_count=Count("measures")).order_by("name_en", "pk")
     serializer_class = ThemeListSerializer
+    pagination_class = ApiPagination
+
+
+@method_decorator(cached_by_revision, name="dispatch")
+class DevelopmentList(ReportsEveryBadParameter, generics.ListAPIView):
+    """Developments, newest first, matching the same query parameters as /developments/."""
+
+    queryset = Development.objects.for_display().newest_first()
+    serializer_class = DevelopmentListSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DevelopmentFilter
     pagination_class = ApiPagination
 
 

@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 from ..caching import cached_by_revision
 from ..models import (
     AmountType,
+    Budget,
     Measure,
     MeasureKind,
     MeasureLink,
@@ -78,6 +79,11 @@ def list_url(**parameters):
     return f"{reverse('measures:measure-list')}?{query.urlencode()}"
 
 
+def money_list_url(**parameters):
+    """The list of today's Budget's measures a funding bar counts."""
+    return list_url(budget=Budget.current(), **parameters)
+
+
 def localized_name(row, prefix):
     """The name of a ``values()`` row in the page's language, the other one if it is empty."""
     return in_language(row[f"{prefix}name_zh"], row[f"{prefix}name_en"])
@@ -91,12 +97,12 @@ def money_by_theme():
             label=theme.name,
             total_hkd=theme.total_amount_hkd,
             measure_count=theme.measures_with_amount,
-            list_url=list_url(theme=theme.slug),
+            list_url=money_list_url(theme=theme.slug),
             shared_hkd=theme.shared_amount_hkd or 0,
         )
         for theme in themes
     ]
-    no_theme = Measure.objects.with_amount().filter(themes__isnull=True)
+    no_theme = Measure.objects.of_budget().with_amount().filter(themes__isnull=True)
     bars += unassigned_bar(no_theme, _("No theme stated"))
     return BarChart(
         "theme",
@@ -115,7 +121,7 @@ def money_by_theme():
 def money_by_lead_body():
     bodies = (
         MeasureLink.objects.leading()
-        .filter(measure__amount_hkd__isnull=False)
+        .filter(measure__amount_hkd__isnull=False, measure__budget=Budget.current())
         .values("record__slug", "record__name_zh", "record__name_en")
         .annotate(total=Sum("measure__amount_hkd"), measures_with_amount=Count("measure"))
     )
@@ -125,12 +131,14 @@ def money_by_lead_body():
             label=localized_name(body, "record__"),
             total_hkd=body["total"],
             measure_count=body["measures_with_amount"],
-            list_url=list_url(bureau=body["record__slug"]),
+            list_url=money_list_url(bureau=body["record__slug"]),
         )
         for body in bodies
     ]
-    without_lead = Measure.objects.with_amount().exclude(
-        pk__in=MeasureLink.objects.leading().values("measure")
+    without_lead = (
+        Measure.objects.of_budget()
+        .with_amount()
+        .exclude(pk__in=MeasureLink.objects.leading().values("measure"))
     )
     bars += unassigned_bar(without_lead, _("No lead body stated"))
     return BarChart(
@@ -158,7 +166,8 @@ def unassigned_bar(measures, label):
 def money_by_choice(field_name, choices, title, notes=(), filterable=False):
     """Money by the value of a choice field; ``filterable`` when the list has that filter."""
     rows = (
-        Measure.objects.with_amount()
+        Measure.objects.of_budget()
+        .with_amount()
         .order_by()
         .values(field_name)
         .annotate(total=Sum("amount_hkd"), measures_with_amount=Count("pk"))
@@ -170,7 +179,7 @@ def money_by_choice(field_name, choices, title, notes=(), filterable=False):
             label=str(labels.get(row[field_name], row[field_name])),
             total_hkd=row["total"],
             measure_count=row["measures_with_amount"],
-            list_url=list_url(**{field_name: row[field_name]}) if filterable else "",
+            list_url=money_list_url(**{field_name: row[field_name]}) if filterable else "",
         )
         for row in rows
     ]
@@ -205,13 +214,24 @@ class FundingView(TemplateView):
     template_name = "measures/funding.html"
 
     def get_context_data(self, **kwargs):
-        totals = Measure.objects.aggregate(
+        totals = Measure.objects.of_budget().aggregate(
             measure_count=Count("pk"),
             total_hkd=Sum("amount_hkd"),
             with_amount=Count("amount_hkd"),
         )
         totals["without_amount"] = totals["measure_count"] - totals["with_amount"]
-        return super().get_context_data(**kwargs, charts=funding_charts(), totals=totals)
+        earlier = (
+            Measure.objects.exclude(budget=Budget.current())
+            .with_amount()
+            .order_by("budget", "-amount_hkd", "pk")
+        )
+        return super().get_context_data(
+            **kwargs,
+            charts=funding_charts(),
+            totals=totals,
+            budget=Budget.current(),
+            earlier_commitments=earlier,
+        )
 
 
 # The timeline ------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+from rest_framework.utils import encoders
 
 from ..api.serializers import MeasureSerializer
 from ..caching import cached_by_revision
@@ -28,16 +29,21 @@ from ..listing.filters import MeasureFilter
 from ..models import (
     RECORD_MODELS,
     AmountType,
-    Article,
+    Budget,
     Citation,
     DataRevision,
+    Development,
+    DevelopmentFigure,
     Measure,
     MeasureCount,
     MeasureKind,
     MeasureLink,
+    MeasureRelation,
     MeasureStatus,
     Record,
     Role,
+    Source,
+    SourceKind,
     Theme,
     in_record_type_order,
 )
@@ -108,7 +114,13 @@ def cell(value):
 
 
 # Measure fields holding a code, each followed in the CSV by its label in the page's language.
-CODE_LABELS = {"kind": MeasureKind, "status": MeasureStatus, "amount_type": AmountType}
+CODE_LABELS = {
+    "kind": MeasureKind,
+    "status": MeasureStatus,
+    "status_at_announcement": MeasureStatus,
+    "budget": Budget,
+    "amount_type": AmountType,
+}
 
 
 class MeasureRows:
@@ -134,6 +146,7 @@ class MeasureRows:
         "source_paragraph",
         "source_quote",
         "source_speech_paragraph",
+        "source_urls",
     ]
     header = [*MEASURE_COLUMNS, *JOINED_COLUMNS, *SOURCE_COLUMNS, "url"]
 
@@ -179,14 +192,26 @@ class MeasureRows:
             grouped[f"{record_type}_en"][measure_id].append(f"{name_en} ({self.roles['en'][role]})")
         citations = (
             Citation.objects.filter(measure_id__in=measure_ids)
-            .order_by("article", "paragraph")
-            .values_list("measure_id", "article__slug", "paragraph", "quote_zh", "speech_paragraph")
+            .order_by("source__published_on", "source__slug", "paragraph")
+            .values_list(
+                "measure_id",
+                "source__slug",
+                "source__url",
+                "source__full_text_held",
+                "source__kind",
+                "paragraph",
+                "quote_zh",
+            )
         )
-        for measure_id, article, paragraph, quote, speech_paragraph in citations:
-            grouped["source_article"][measure_id].append(article)
-            grouped["source_paragraph"][measure_id].append(str(paragraph))
-            grouped["source_quote"][measure_id].append(quote)
-            grouped["source_speech_paragraph"][measure_id].append(cell(speech_paragraph))
+        for measure_id, source, url, held, kind, paragraph, quote in citations:
+            if url not in grouped["source_urls"][measure_id]:
+                grouped["source_urls"][measure_id].append(url)
+            if held:
+                grouped["source_article"][measure_id].append(source)
+                grouped["source_paragraph"][measure_id].append(cell(paragraph))
+                grouped["source_quote"][measure_id].append(quote)
+            elif kind == SourceKind.BUDGET_SPEECH and paragraph:
+                grouped["source_speech_paragraph"][measure_id].append(cell(paragraph))
         return grouped
 
     def row(self, measure, related, url_prefix):
@@ -245,7 +270,8 @@ def json_page_chunks(request, measures):
     context = {"request": request}
     for position, measure in enumerate(measures.iterator(chunk_size=CHUNK_SIZE)):
         data = MeasureSerializer(measure, context=context).data
-        yield ("," if position else "") + "\n" + json.dumps(data, ensure_ascii=False)
+        text = json.dumps(data, ensure_ascii=False, cls=encoders.JSONEncoder)
+        yield ("," if position else "") + "\n" + text
     yield "\n]}\n"
 
 
@@ -315,7 +341,12 @@ def model_rows(model, queryset, extra=()):
 
 
 def related_fields(model):
-    return [field.name for field in model_columns(model) if field.is_relation]
+    """The relations to read with each row: its foreign keys and, for a development (named by
+    its measure's slug and its own), the development's measure."""
+    relations = [field for field in model_columns(model) if field.is_relation]
+    return [field.name for field in relations] + [
+        f"{field.name}__measure" for field in relations if field.related_model is Development
+    ]
 
 
 # The whole knowledge base ------------------------------------------------------------------------
@@ -468,7 +499,32 @@ TABLES = {
             "citations",
             _("Citations: the sentences each measure was curated from"),
             Citation.objects.count,
-            lambda request: plain_table(Citation, ["measure__slug", "article__slug", "paragraph"]),
+            lambda request: plain_table(
+                Citation,
+                ["source__slug", "measure__slug", "development__measure__slug", "paragraph"],
+            ),
+        ),
+        Table(
+            "developments",
+            _("Developments: what happened to each measure since, with dates"),
+            Development.objects.count,
+            lambda request: plain_table(Development, ["-happened_on", "measure__slug", "slug"]),
+        ),
+        Table(
+            "development-figures",
+            _("Figures stated in developments (never Government spending)"),
+            DevelopmentFigure.objects.count,
+            lambda request: plain_table(
+                DevelopmentFigure, ["development__measure__slug", "development__slug", "pk"]
+            ),
+        ),
+        Table(
+            "relations",
+            _("Relations between measures"),
+            MeasureRelation.objects.count,
+            lambda request: plain_table(
+                MeasureRelation, ["from_measure__slug", "to_measure__slug", "kind"]
+            ),
         ),
         Table(
             "counts",
@@ -477,10 +533,10 @@ TABLES = {
             lambda request: plain_table(MeasureCount, ["measure__slug", "unit_en"]),
         ),
         Table(
-            "articles",
-            _("Source articles"),
-            Article.objects.count,
-            lambda request: plain_table(Article, ["slug"]),
+            "sources",
+            _("Sources: articles, speeches, press releases"),
+            Source.objects.count,
+            lambda request: plain_table(Source, ["published_on", "slug"]),
         ),
     ]
 }

@@ -23,11 +23,11 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import get_language
 
-from ..models import RECORD_MODELS, Measure, MeasureKind, MeasureLink, MeasureStatus
+from ..models import RECORD_MODELS, Budget, Measure, MeasureKind, MeasureLink, MeasureStatus
 from ..money import format_amount
 from .filters import AMOUNT_BANDS, RECORD_FILTERS, MeasureFilter
 
-FACETS = [*RECORD_FILTERS, "theme", "kind", "status", "start_year", "amount"]
+FACETS = [*RECORD_FILTERS, "theme", "budget", "kind", "status", "start_year", "amount"]
 # Record and theme facets list this many options (the most frequent), so a list of thousands
 # of bodies stays usable; the record-type index pages list them all.
 OPTION_LIMIT = 15
@@ -146,6 +146,7 @@ def amount_band():
 
 
 COLUMN_VALUES = {
+    "budget": lambda: "budget",
     "kind": lambda: "kind",
     "status": lambda: "status",
     "start_year": lambda: ExtractYear("starts_on"),
@@ -154,8 +155,8 @@ COLUMN_VALUES = {
 
 
 def column_counts(filterset, parameter):
-    """``{value: count}`` of a facet on a column of the measures (kind, status, start year,
-    amount band)."""
+    """``{value: count}`` of a facet on a column of the measures (Budget, kind, status, start
+    year, amount band)."""
     value = COLUMN_VALUES[parameter]()
     measures = filterset.without(parameter)
     if isinstance(value, str):
@@ -175,7 +176,7 @@ def column_options(facet, counts):
     if facet == "amount":
         choices = [(band.value, band.label) for band in AMOUNT_BANDS]
     else:
-        choices = (MeasureKind if facet == "kind" else MeasureStatus).choices
+        choices = {"budget": Budget, "kind": MeasureKind, "status": MeasureStatus}[facet].choices
     return [
         (value, None if counts is None else counts.get(value, 0), label) for value, label in choices
     ]

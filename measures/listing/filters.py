@@ -6,6 +6,7 @@ Query parameters (all optional, all repeatable where a list makes sense):
 - ``committee``, ``institute``, ``funding_scheme``, ``bureau``, ``training_course``: record slugs;
   several of one type match any of them, different types must all match
 - ``kind``, ``status``, ``theme``: choice values / theme slugs
+- ``budget``: the Budget that announced a measure (``2026-27``, ``2025-26``, ``2024-25``)
 - ``start_year``: the year a measure starts
 - ``amount_min``, ``amount_max``: HKD as people write it (``5,000萬``, ``HK$100 million``, ``3bn``)
 - ``amount``: a preset band (see ``AMOUNT_BANDS``), or ``none`` for "no amount stated"
@@ -27,6 +28,7 @@ from drf_spectacular.utils import extend_schema_field
 from .. import search
 from ..models import (
     RECORD_MODELS,
+    Budget,
     Measure,
     MeasureKind,
     MeasureLink,
@@ -202,6 +204,9 @@ class MeasureFilter(django_filters.FilterSet):
     )
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"), choices=MeasureStatus.choices, distinct=False
+    )
+    budget = django_filters.MultipleChoiceFilter(
+        label=_("Budget"), choices=Budget.choices, distinct=False
     )
     theme = LinkedSlugsFilter(
         label=_("Theme"),

@@ -50,3 +50,28 @@ def thousands(value):
     if value is None or value == "":
         return ""
     return f"{int(value):,}"
+
+
+@register.filter
+def development_date(development):
+    """The day of a development, or only its month where that is all that is known."""
+    if development.month_only:
+        return development.happened_on.strftime("%Y-%m")
+    return development.happened_on.isoformat()
+
+
+@register.filter
+def figure_value(figure):
+    """A development's stated figure: money as HK$ for the page's language, other numbers with
+    thousands separators and their unit."""
+    if figure.is_money:
+        return format_amount(int(figure.value), get_language())
+    number = figure.value.normalize()
+    text = f"{int(number):,}" if number == number.to_integral() else f"{number:,f}"
+    return f"{text} {figure.unit}".strip()
+
+
+@register.filter
+def getlist(query, name):
+    """Every value of ``name`` in a query (``QueryDict``)."""
+    return query.getlist(name)

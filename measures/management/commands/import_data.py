@@ -18,12 +18,15 @@ DEFAULT_MAX_MEGABYTES = 50
 # key): two entries naming the same object are refused.
 IMPORTABLE = {
     "measures.theme": ("slug",),
-    "measures.article": ("slug",),
+    "measures.source": ("slug",),
     "measures.record": ("type", "slug"),
     "measures.measure": ("slug",),
     "measures.measurelink": ("measure", "record", "role"),
     "measures.measurecount": ("measure", "unit_en"),
-    "measures.citation": ("measure", "article", "paragraph"),
+    "measures.measurerelation": ("from_measure", "to_measure", "kind"),
+    "measures.development": ("measure", "slug"),
+    "measures.developmentfigure": ("development", "label_en"),
+    "measures.citation": ("measure", "development", "source", "paragraph"),
 }
 
 

@@ -1,0 +1,86 @@
+"""Atom feeds of the developments: all of them, and one measure's, in the page's language."""
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from ..models import Development, Measure
+
+FEED_LENGTH = 50
+
+
+class DevelopmentFeed(Feed):
+    feed_type = Atom1Feed
+
+    def title(self):
+        return _("Developments of the Budget’s AI measures")
+
+    def subtitle(self):
+        return _("What has happened to each AI measure of Hong Kong’s Budget, with its sources")
+
+    def link(self):
+        return reverse("measures:development-list")
+
+    def feed_url(self):
+        return reverse("measures:development-feed")
+
+    def developments(self):
+        return Development.objects.for_display().newest_first()
+
+    def items(self):
+        return self.developments()[:FEED_LENGTH]
+
+    def item_title(self, development):
+        date = development.happened_on.strftime("%Y-%m" if development.month_only else "%Y-%m-%d")
+        return f"{date} {development.measure.name}"
+
+    def item_description(self, development):
+        sources = "; ".join(
+            f"{citation.source.publisher}: {citation.source.original_title} <{citation.source.url}>"
+            for citation in development.citations.all()
+        )
+        return f"{development.text}\n\n{_('Source:')} {sources}"
+
+    def item_link(self, development):
+        return development.get_absolute_url()
+
+    def item_guid(self, development):
+        """A lasting identifier per development and language (the two feeds are separate)."""
+        return f"tag:budget2026-ai,2026:development/{development.pk}/{get_language()}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, development):
+        return timezone.make_aware(
+            timezone.datetime.combine(development.happened_on, timezone.datetime.min.time())
+        )
+
+    def item_updateddate(self, development):
+        return development.updated_at
+
+    def item_categories(self, development):
+        return [development.get_status_display()] if development.status else []
+
+
+class MeasureDevelopmentFeed(DevelopmentFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Measure, slug=slug)
+
+    def title(self, measure):
+        return _("Developments: %(name)s") % {"name": measure.name}
+
+    def subtitle(self, measure):
+        return measure.summary
+
+    def link(self, measure):
+        return measure.get_absolute_url()
+
+    def feed_url(self, measure):
+        return reverse("measures:measure-development-feed", args=[measure.slug])
+
+    def items(self, measure):
+        return self.developments().filter(measure=measure)[:FEED_LENGTH]
