@@ -292,13 +292,17 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "measures.api.schema.ApiAutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Budget 2026 AI measures API",
     "DESCRIPTION": "Read-only open data on the AI measures in Hong Kong's 2026-27 Budget.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # In the order of the URL configuration and of the FilterSet (measures first, the search
+    # box first), as the /api/ page lists them.
+    "SORT_OPERATIONS": False,
+    "SORT_OPERATION_PARAMETERS": False,
 }
 
 # Security headers. The Content-Security-Policy allows nothing inline: styles and scripts are

@@ -24,6 +24,7 @@ from ..caching import cached_by_revision
 from ..developments.filters import DevelopmentFilter
 from ..listing.filters import MeasureFilter
 from ..models import Development, Measure, MeasureLink, Theme
+from . import schema  # noqa: F401  (registers the schema's reading of filters)
 from .serializers import (
     RECORD_SERIALIZERS,
     DevelopmentListSerializer,
@@ -65,6 +66,15 @@ class ApiPagination(PageNumberPagination):
             if error:
                 errors[name] = [error]
         return errors
+
+    def get_schema_operation_parameters(self, view):
+        """``page`` and ``page_size`` as the OpenAPI description has them, with their limits."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(maximum=self.max_page_size, default=self.page_size)
+        return parameters
 
     def get_page_size(self, request):
         return int(request.query_params.get(self.page_size_query_param) or self.page_size)
@@ -113,6 +123,10 @@ class ReportsEveryBadParameter:
 class MeasureList(ReportsEveryBadParameter, generics.ListAPIView):
     """Measures matching the same query parameters as the HTML list, in the same order."""
 
+    description = gettext_lazy(
+        "A page of measures matching the query parameters below, in the order of the list of "
+        "measures."
+    )
     queryset = Measure.objects.for_display()
     serializer_class = MeasureSerializer
     filter_backends = [DjangoFilterBackend]
@@ -124,6 +138,7 @@ class MeasureList(ReportsEveryBadParameter, generics.ListAPIView):
 class MeasureDetail(generics.RetrieveAPIView):
     """One measure by its slug; list filters do not apply."""
 
+    description = gettext_lazy("One measure (replace {slug} by its slug).")
     queryset = Measure.objects.for_display()
     serializer_class = MeasureSerializer
     lookup_field = "slug"
@@ -133,6 +148,7 @@ class MeasureDetail(generics.RetrieveAPIView):
 class ThemeList(generics.ListAPIView):
     """Every theme, with the slug the ``theme`` parameter takes."""
 
+    description = gettext_lazy("A page of themes, with the slugs the theme parameter takes.")
     queryset = Theme.objects.annotate(measure_count=Count("measures")).order_by("name_en", "pk")
     serializer_class = ThemeListSerializer
     pagination_class = ApiPagination
@@ -141,6 +157,11 @@ class ThemeList(generics.ListAPIView):
 @method_decorator(cached_by_revision, name="dispatch")
 class DevelopmentList(ReportsEveryBadParameter, generics.ListAPIView):
     """Developments, newest first, matching the same query parameters as /developments/."""
+
+    description = gettext_lazy(
+        "A page of developments: what happened to each measure since it was announced, "
+        "newest first, with their sources. Takes the same filters as the developments page."
+    )
 
     queryset = Development.objects.for_display().newest_first()
     serializer_class = DevelopmentListSerializer
@@ -160,6 +181,15 @@ class RecordViewMixin:
     model = None
     lookup_field = "slug"
     pagination_class = ApiPagination
+    description_of_kind = ""  # translated text naming the kind, with %(record)s or %(records)s
+
+    @property
+    def description(self):
+        meta = self.model._meta
+        return self.description_of_kind % {
+            "record": meta.verbose_name,
+            "records": meta.verbose_name_plural,
+        }
 
     def get_queryset(self):
         links = MeasureLink.objects.select_related("measure").order_by(
@@ -184,10 +214,14 @@ class RecordViewMixin:
 class RecordList(RecordViewMixin, generics.ListAPIView):
     """Every record of one kind, by English name."""
 
+    description_of_kind = gettext_lazy("A page of %(records)s, each with its measures.")
+
 
 @method_decorator(cached_by_revision, name="dispatch")
 class RecordDetail(RecordViewMixin, generics.RetrieveAPIView):
     """One record of one kind by its slug."""
+
+    description_of_kind = gettext_lazy("One %(record)s, with its measures.")
 
 
 @method_decorator(cached_by_revision, name="dispatch")
