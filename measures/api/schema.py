@@ -89,8 +89,8 @@ def describe_filter_parameter(parameter, filter_):
         text.append(
             _("A slug from the list of %(records)s") % {"records": model._meta.verbose_name_plural}
         )
-        record_type = "theme" if model is Theme else model.TYPE
-        parameter["x-values-url"] = reverse(f"measures:api-{record_type}-list")
+        listed_by = "theme" if model is Theme else getattr(model, "TYPE", "measure")
+        parameter["x-values-url"] = reverse(f"measures:api-{listed_by}-list")
     elif isinstance(form_field, AmountField):
         text.append(_("An amount of Hong Kong dollars, in figures or words"))
     text.append(str(filter_.extra.get("help_text") or ""))
