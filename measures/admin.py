@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
@@ -48,12 +49,26 @@ class UsableIdsOnly:
         return super().optgroups(name, usable, attr)
 
 
-class SafeAutocompleteSelect(UsableIdsOnly, AutocompleteSelect):
+class NamedBoxes:
+    """Autocomplete boxes that screen readers can name: select2 labels a box by the value it
+    shows, and a box of several values not at all (static/js/admin-autocomplete.js)."""
+
+    @property
+    def media(self):
+        # After Django's jQuery and autocomplete.js, which make the boxes.
+        after = ["admin/js/jquery.init.js", "admin/js/autocomplete.js"]
+        return super().media + forms.Media(js=[*after, "js/admin-autocomplete.js"])
+
+
+class SafeAutocompleteSelect(UsableIdsOnly, NamedBoxes, AutocompleteSelect):
     pass
 
 
-class SafeAutocompleteSelectMultiple(UsableIdsOnly, AutocompleteSelectMultiple):
-    pass
+class SafeAutocompleteSelectMultiple(UsableIdsOnly, NamedBoxes, AutocompleteSelectMultiple):
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        # No "remove all" cross: select2 puts it inside the box's list of values, where a
+        # list may hold only items; each value keeps its own cross.
+        return {**super().build_attrs(base_attrs, extra_attrs), "data-allow-clear": "false"}
 
 
 class SafeAutocomplete:
