@@ -435,6 +435,49 @@ def test_the_admins_autocomplete_boxes_are_used_without_csp_violations(browser_p
     assert page.evaluate("window.cspViolations") == []
 
 
+WIDTHS_TO_CHECK = [390, 768, 1366]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_object_title_does_not_run_under_the_history_button(browser_page, language):
+    page = browser_page
+    log_in_to_the_admin(page)
+    overlaps = []
+    for path in admin_change_pages():
+        page.goto(page.base_url + path)
+        use_the_admin_in(page, language)
+        for width in WIDTHS_TO_CHECK:
+            page.set_viewport_size({"width": width, "height": 900})
+            # The title's text, line by line (its box is as wide as the page).
+            lines = page.locator("#content > h2").evaluate(
+                """title => {
+                    const range = document.createRange();
+                    range.selectNodeContents(title);
+                    return Array.from(range.getClientRects(), line => ({
+                        x: line.x, y: line.y, width: line.width, height: line.height
+                    }));
+                }"""
+            )
+            assert lines, path
+            buttons = page.locator(".object-tools a")
+            expect(buttons.first).to_be_visible()
+            for button in buttons.all():
+                box = button.bounding_box()
+                if any(overlap(line, box) for line in lines):
+                    overlaps.append(f"{path} at {width}px: {button.inner_text()}")
+            page.screenshot(path=str(SCREENSHOTS / f"admin-title-{language}-{width}.png"))
+    assert not overlaps, overlaps
+
+
+def overlap(first, second):
+    return (
+        first["x"] < second["x"] + second["width"]
+        and second["x"] < first["x"] + first["width"]
+        and first["y"] < second["y"] + second["height"]
+        and second["y"] < first["y"] + first["height"]
+    )
+
+
 @pytest.mark.parametrize("path", ["/en/funding/", "/funding/", "/en/timeline/", "/timeline/"])
 def test_chart_text_is_readable_on_a_phone(browser_page, path):
     page = browser_page
