@@ -405,10 +405,11 @@ def test_long_names_get_a_wide_box(editor_client):
 # The measure's history: its inlines' changes among its own ----------------------------------
 
 
-def history_rows(client, measure, accept):
-    """The rows of a measure's change history as an editor reads them, newest first."""
+def history_rows(client, measure, accept, page_number=1):
+    """The rows of a page of a measure's change history as an editor reads them, newest
+    first."""
     url = reverse("admin:measures_measure_history", args=[measure.pk])
-    page = client.get(url, HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    page = client.get(url, {"p": page_number}, HTTP_ACCEPT_LANGUAGE=accept).content.decode()
     body = page.split('id="change-history"', 1)[1].split("<tbody>", 1)[1].split("</tbody>")[0]
     rows = re.findall(r"<tr.*?</tr>", body, re.S)
     return [" ".join(html.unescape(strip_tags(row)).split()) for row in rows]
@@ -503,3 +504,29 @@ def test_the_measures_history_lists_a_changed_stated_count(editor_client):
     assert rows[0].startswith("Stated count: 40 research projects "), rows
     assert "Changed editor Number: 30 → 40" in rows[0]
     assert "所述數目：40 個科研項目" in history_rows(editor_client, measure, "zh-HK")[0]
+
+
+def test_a_long_history_lists_each_change_of_a_link_on_one_page(editor_client, monkeypatch):
+    from measures.admin import MeasureAdmin
+
+    monkeypatch.setattr(MeasureAdmin, "history_list_per_page", 2)
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    data = form_data(editor_client.get(change_url(measure)))
+    (role,) = [key for key, value in data.items() if key.endswith("-role") and value == "leads"]
+    for new_role in ["funds", "delivers", "partners", "leads"]:
+        data = form_data(editor_client.get(change_url(measure)))
+        data[role] = new_role
+        assert editor_client.post(change_url(measure), data).status_code == 302
+
+    shown = []
+    versions = Measure.history.filter(id=measure.pk).count()
+    assert versions > 4
+    for number in range(1, (versions + 1) // 2 + 1):  # the measure's own versions, two a page
+        for row in history_rows(editor_client, measure, "en", number):
+            shown += re.findall(r"Role: \w+ → \w+", row)
+    assert shown == [
+        "Role: Partners → Leads",
+        "Role: Delivers → Partners",
+        "Role: Funds → Delivers",
+        "Role: Leads → Funds",
+    ]

@@ -416,7 +416,7 @@ def test_the_admin_change_pages_have_no_accessibility_violations(browser_page):
     assert not failures, "\n\n".join(failures)
 
 
-def test_the_admins_autocomplete_boxes_are_used_without_csp_violations(browser_page):
+def test_the_admins_autocomplete_boxes_and_history_without_csp_violations(browser_page):
     page = browser_page
     page.add_init_script(CSP_LISTENER)
     log_in_to_the_admin(page)
@@ -432,6 +432,10 @@ def test_the_admins_autocomplete_boxes_are_used_without_csp_violations(browser_p
     expect(
         page.locator(".dynamic-record_links").last.locator(".select2-selection")
     ).to_contain_text("Vocational Training Council")
+    assert page.evaluate("window.cspViolations") == []
+    # The measure's history, too.
+    page.goto(page.base_url + admin_change_pages()[0].replace("/change/", "/history/"))
+    expect(page.locator("#change-history")).to_be_visible()
     assert page.evaluate("window.cspViolations") == []
 
 
