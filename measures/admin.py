@@ -1,13 +1,18 @@
 """The editors' admin: every record editable, with its change history one click away."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -47,12 +52,26 @@ class UsableIdsOnly:
         return super().optgroups(name, usable, attr)
 
 
-class SafeAutocompleteSelect(UsableIdsOnly, AutocompleteSelect):
+class NamedBoxes:
+    """Autocomplete boxes that screen readers can name: select2 labels a box by the value it
+    shows, and a box of several values not at all (static/js/admin-autocomplete.js)."""
+
+    @property
+    def media(self):
+        # After Django's jQuery and autocomplete.js, which make the boxes.
+        after = ["admin/js/jquery.init.js", "admin/js/autocomplete.js"]
+        return super().media + forms.Media(js=[*after, "js/admin-autocomplete.js"])
+
+
+class SafeAutocompleteSelect(UsableIdsOnly, NamedBoxes, AutocompleteSelect):
     pass
 
 
-class SafeAutocompleteSelectMultiple(UsableIdsOnly, AutocompleteSelectMultiple):
-    pass
+class SafeAutocompleteSelectMultiple(UsableIdsOnly, NamedBoxes, AutocompleteSelectMultiple):
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        # No "remove all" cross: select2 puts it inside the box's list of values, where a
+        # list may hold only items; each value keeps its own cross.
+        return {**super().build_attrs(base_attrs, extra_attrs), "data-allow-clear": "false"}
 
 
 class SafeAutocomplete:
@@ -94,11 +113,20 @@ class KnowledgeBaseAdmin(SafeAutocomplete, SimpleHistoryAdmin):
     """The history pages answer 404, not 500, for an address whose ids are not numbers, and
     show values as editors read them."""
 
+    # django-simple-history's list, without its inline style (the site's CSP blocks it) and
+    # with room for changes made in a measure's inlines (``history_rows``).
+    object_history_list_template = "admin/object_history_list.html"
+
     class Media:
         css = {"all": ["css/admin.css"]}
 
     def get_historical_record_context_helper(self, request, historical_record):
         return ReadableHistory(self.model, historical_record)
+
+    def render_history_view(self, request, template, context, **kwargs):
+        context.setdefault("history_rows", context["page_obj"].object_list)
+        context.setdefault("history_count", context["page_obj"].paginator.count)
+        return super().render_history_view(request, template, context, **kwargs)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         """Long names and notes get a box wide enough to read them whole."""
@@ -212,6 +240,76 @@ class RelationInline(LabelledRows, SafeAutocomplete, admin.TabularInline):
     fields = ["kind", "to_measure", "note_zh", "note_en"]
 
 
+@dataclass
+class InlineChange:
+    """A row of a measure's inline (a linked record, a stated count, a citation) added, changed
+    or removed, as the measure's history lists it among the measure's own changes."""
+
+    history_object: str
+    action: str
+    history_date: datetime
+    history_user: object
+    history_delta_changes: list
+    is_inline_change = True
+
+    @property
+    def history_user_id(self):
+        return getattr(self.history_user, "pk", None)
+
+
+INLINE_ACTIONS = {"+": _("Added"), "~": _("Changed"), "-": _("Removed")}
+
+
+def inline_changes(model, measure_id):
+    """Every change to the rows of ``model`` that belong (or belonged) to the measure, each
+    compared with the row's previous version. Historical rows keep ``measure_id``, so rows
+    since removed are listed too."""
+    history = (
+        model.history.filter(measure_id=measure_id)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    previous = {}
+    for entry in history:
+        before = previous.get(entry.id)
+        previous[entry.id] = entry
+        changes = []
+        if entry.history_type == "~" and before is not None:
+            delta = entry.diff_against(before, foreign_keys_are_objs=True)
+            if not delta.changes:
+                continue
+            changes = ReadableHistory(model, entry).context_for_delta_changes(delta)
+        yield InlineChange(
+            history_object=_("%(kind)s: %(name)s")
+            % {"kind": capfirst(model._meta.verbose_name), "name": describe(entry.instance)},
+            action=INLINE_ACTIONS[entry.history_type],
+            history_date=entry.history_date,
+            history_user=entry.history_user,
+            history_delta_changes=changes,
+        )
+
+
+def describe(row):
+    """An inline row as editors know it: the record and its role, the count, the citation."""
+    try:
+        if isinstance(row, MeasureCount):
+            return f"{row.value} {row.unit}"
+        return str(row)
+    except ObjectDoesNotExist:  # it named a record or article deleted since
+        return _("(a record deleted since)")
+
+
+def page_period(page):
+    """The times a page of history covers, newest first: from its oldest entry (from the
+    beginning, on the last page) until the oldest entry of the page before (until now, on
+    the first page)."""
+    since = page[-1].history_date if page.has_next() else None
+    until = None
+    if page.has_previous():
+        until = page.paginator.object_list[page.start_index() - 2].history_date
+    return since, until
+
+
 @admin.register(Measure)
 class MeasureAdmin(KnowledgeBaseAdmin):
     form = MeasureAdminForm
@@ -265,6 +363,28 @@ class MeasureAdmin(KnowledgeBaseAdmin):
         DevelopmentInline,
         RelationInline,
     ]
+
+    # Inlines whose changes the measure's history lists among its own.
+    history_inlines = [MeasureLink, MeasureCount, Citation]
+
+    def render_history_view(self, request, template, context, **kwargs):
+        page = context["page_obj"]
+        since, until = page_period(page)
+        changes = [
+            change
+            for model in self.history_inlines
+            for change in inline_changes(model, context["object"].pk)
+        ]
+        on_page = [
+            change
+            for change in changes
+            if (since is None or change.history_date >= since)
+            and (until is None or change.history_date < until)
+        ]
+        rows = sorted([*page, *on_page], key=lambda row: row.history_date, reverse=True)
+        context["history_rows"] = rows
+        context["history_count"] = page.paginator.count + len(changes)
+        return super().render_history_view(request, template, context, **kwargs)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -1,9 +1,12 @@
 """The editors' admin: editing, history, permissions and lost-update protection."""
 
+import html
+import re
+
 import pytest
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import escape
+from django.utils import formats, timezone, translation
+from django.utils.html import escape, strip_tags
 
 from measures.models import Measure, MeasureLink, Record
 
@@ -397,3 +400,133 @@ def test_long_names_get_a_wide_box(editor_client):
     form = editor_client.get(change_url(measure)).context["adminform"].form
     assert "wide-text" in form.fields["name_en"].widget.attrs["class"]
     assert "wide-text" not in form.fields["slug"].widget.attrs.get("class", "")
+
+
+# The measure's history: its inlines' changes among its own ----------------------------------
+
+
+def history_rows(client, measure, accept, page_number=1):
+    """The rows of a page of a measure's change history as an editor reads them, newest
+    first."""
+    url = reverse("admin:measures_measure_history", args=[measure.pk])
+    page = client.get(url, {"p": page_number}, HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    body = page.split('id="change-history"', 1)[1].split("<tbody>", 1)[1].split("</tbody>")[0]
+    rows = re.findall(r"<tr.*?</tr>", body, re.S)
+    return [" ".join(html.unescape(strip_tags(row)).split()) for row in rows]
+
+
+def shown_time(history_entry, language):
+    with translation.override(language):
+        return formats.localize(timezone.localtime(history_entry.history_date))
+
+
+def test_the_measures_history_lists_its_links_added_changed_and_removed(editor_client):
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    vtc = Record.objects.get(slug="vtc")
+    data = form_data(editor_client.get(change_url(measure)))
+    data["name_en"] = "Renamed before the links"
+    assert editor_client.post(change_url(measure), data).status_code == 302
+
+    data = form_data(editor_client.get(change_url(measure)))
+    new = int(data["record_links-TOTAL_FORMS"])
+    data["record_links-TOTAL_FORMS"] = str(new + 1)
+    data[f"record_links-{new}-record"] = str(vtc.pk)
+    data[f"record_links-{new}-role"] = "partners"
+    response = editor_client.post(change_url(measure), data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+
+    data = form_data(editor_client.get(change_url(measure)))
+    (row,) = [
+        key for key, value in data.items() if key.endswith("-record") and value == str(vtc.pk)
+    ]
+    prefix = row.removesuffix("record")
+    data[prefix + "role"] = "delivers"
+    assert editor_client.post(change_url(measure), data).status_code == 302
+
+    data = form_data(editor_client.get(change_url(measure)))
+    data[prefix + "DELETE"] = "on"
+    assert editor_client.post(change_url(measure), data).status_code == 302
+    assert not measure.record_links.filter(record=vtc).exists()
+    removal = MeasureLink.history.filter(record_id=vtc.pk, measure_id=measure.pk).latest(
+        "history_date"
+    )
+
+    for accept, language, words in [
+        (
+            "en",
+            "en",
+            {
+                "renamed": "→ Renamed before the links",
+                "added": "Linked record: Vocational Training Council (Partners) ",
+                "changed": "Linked record: Vocational Training Council (Delivers) ",
+                "removed": "Linked record: Vocational Training Council (Delivers) ",
+                "role": "Role: Partners → Delivers",
+                "verbs": ["Removed", "Changed", "Added"],
+            },
+        ),
+        (
+            "zh-HK",
+            "zh-hant",
+            {
+                "renamed": "→ Renamed before the links",
+                "added": "相關項目：職業訓練局 (合作) ",
+                "changed": "相關項目：職業訓練局 (推行) ",
+                "removed": "相關項目：職業訓練局 (推行) ",
+                "role": "角色: 合作 → 推行",
+                "verbs": ["已移除", "已修改", "已新增"],
+            },
+        ),
+    ]:
+        rows = history_rows(editor_client, measure, accept)
+        links = [
+            i for i, row in enumerate(rows) if "Vocational Training" in row or "職業訓練局" in row
+        ]
+        renamed = next(i for i, row in enumerate(rows) if words["renamed"] in row)
+        # Newest first: the removal, the new role, the addition, then the measure's own change.
+        assert len(links) == 3 and links == sorted(links) and links[-1] < renamed, rows
+        removed, changed, added = (rows[i] for i in links)
+        assert removed.startswith(words["removed"]) and words["verbs"][0] in removed
+        assert changed.startswith(words["changed"]) and words["verbs"][1] in changed
+        assert words["role"] in changed
+        assert added.startswith(words["added"]) and words["verbs"][2] in added
+        for row in (removed, changed, added):
+            assert " editor " in f" {row} "  # who
+        assert shown_time(removal, language) in removed  # when
+
+
+def test_the_measures_history_lists_a_changed_stated_count(editor_client):
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    data = form_data(editor_client.get(change_url(measure)))
+    (value,) = [key for key in data if key.startswith("counts-") and key.endswith("-value")]
+    data[value] = "40"
+    assert editor_client.post(change_url(measure), data).status_code == 302
+    rows = history_rows(editor_client, measure, "en")
+    assert rows[0].startswith("Stated count: 40 research projects "), rows
+    assert "Changed editor Number: 30 → 40" in rows[0]
+    assert "所述數目：40 個科研項目" in history_rows(editor_client, measure, "zh-HK")[0]
+
+
+def test_a_long_history_lists_each_change_of_a_link_on_one_page(editor_client, monkeypatch):
+    from measures.admin import MeasureAdmin
+
+    monkeypatch.setattr(MeasureAdmin, "history_list_per_page", 2)
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    data = form_data(editor_client.get(change_url(measure)))
+    (role,) = [key for key, value in data.items() if key.endswith("-role") and value == "leads"]
+    for new_role in ["funds", "delivers", "partners", "leads"]:
+        data = form_data(editor_client.get(change_url(measure)))
+        data[role] = new_role
+        assert editor_client.post(change_url(measure), data).status_code == 302
+
+    shown = []
+    versions = Measure.history.filter(id=measure.pk).count()
+    assert versions > 4
+    for number in range(1, (versions + 1) // 2 + 1):  # the measure's own versions, two a page
+        for row in history_rows(editor_client, measure, "en", number):
+            shown += re.findall(r"Role: \w+ → \w+", row)
+    assert shown == [
+        "Role: Partners → Leads",
+        "Role: Delivers → Partners",
+        "Role: Funds → Delivers",
+        "Role: Leads → Funds",
+    ]
