@@ -129,7 +129,10 @@ class KnowledgeBaseAdmin(SafeAutocomplete, SimpleHistoryAdmin):
         return super().render_history_view(request, template, context, **kwargs)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        """Long names and notes get a box wide enough to read them whole."""
+        """Long names and notes get a box wide enough to read them whole; an address typed
+        without its scheme is taken as https."""
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         if (
             formfield is not None
