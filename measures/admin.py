@@ -263,12 +263,12 @@ class InlineChange:
 INLINE_ACTIONS = {"+": _("Added"), "~": _("Changed"), "-": _("Removed")}
 
 
-def inline_changes(model, measure_id):
-    """Every change to the rows of ``model`` that belong (or belonged) to the measure, each
-    compared with the row's previous version. Historical rows keep ``measure_id``, so rows
-    since removed are listed too."""
+def inline_changes(model, measure_id, measure_field="measure"):
+    """Every change to the rows of ``model`` that belong (or belonged) to the measure through
+    ``measure_field``, each compared with the row's previous version. Historical rows keep the
+    measure's id, so rows since removed are listed too."""
     history = (
-        model.history.filter(measure_id=measure_id)
+        model.history.filter(**{f"{measure_field}_id": measure_id})
         .select_related("history_user")
         .order_by("id", "history_date", "history_id")
     )
@@ -367,16 +367,23 @@ class MeasureAdmin(KnowledgeBaseAdmin):
         RelationInline,
     ]
 
-    # Inlines whose changes the measure's history lists among its own.
-    history_inlines = [MeasureLink, MeasureCount, Citation]
+    # Inlines whose changes the measure's history lists among its own, with the field that
+    # names the measure.
+    history_inlines = [
+        (MeasureLink, "measure"),
+        (MeasureCount, "measure"),
+        (Citation, "measure"),
+        (Development, "measure"),
+        (MeasureRelation, "from_measure"),
+    ]
 
     def render_history_view(self, request, template, context, **kwargs):
         page = context["page_obj"]
         since, until = page_period(page)
         changes = [
             change
-            for model in self.history_inlines
-            for change in inline_changes(model, context["object"].pk)
+            for model, field in self.history_inlines
+            for change in inline_changes(model, context["object"].pk, field)
         ]
         on_page = [
             change
