@@ -266,8 +266,8 @@ def build(measure_count, seed=SEED, log=print):
         empty_knowledge_base()
         themes = build_themes(fixtures, m)
         records = build_records(fixtures, rng, m)
-        article_fields = fixtures["article"][0]
-        article = m.Article.objects.create(**article_fields)
+        article_fields = next(fields for fields in fixtures["source"] if fields["full_text_held"])
+        article = m.Source.objects.create(**article_fields)
         log(f"  {len(themes)} themes, {sum(map(len, records.values()))} linked records")
 
         theme_zipf = Zipf(len(themes), 0.8)
@@ -278,6 +278,9 @@ def build(measure_count, seed=SEED, log=print):
             log(f"  {numbers[-1] + 1:,} measures ({time.monotonic() - started:.0f} s)")
         m.Measure.objects.refresh_search()
         log(f"  search documents written ({time.monotonic() - started:.0f} s)")
+        m.Record.objects.refresh_totals()
+        m.Theme.objects.refresh_totals()
+        log(f"  record and theme totals written ({time.monotonic() - started:.0f} s)")
     m.DataRevision.bump()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
@@ -362,7 +365,7 @@ def build_measures(numbers, seed, themes, theme_zipf, records, record_zipf, arti
         citations.append(
             m.Citation(
                 measure_id=measure.pk,
-                article=article,
+                source=article,
                 paragraph=paragraph,
                 quote_zh=f"{measure.name_zh}。{measure.summary_zh}",
             )
@@ -393,7 +396,11 @@ def measure_fields(number, rng, themes, theme_zipf, records, record_zipf, m):
             f"people to use it."
         ),
         "kind": weighted(rng, KIND_WEIGHTS),
-        "status": weighted(rng, STATUS_WEIGHTS),
+        # bulk_create does not save() each measure: the derived status is written here.
+        "budget": "2026-27",
+        "status": (status := weighted(rng, STATUS_WEIGHTS)),
+        "status_at_announcement": status,
+        "status_as_of": datetime.date(2026, 2, 25),
     }
     if rng.random() < AMOUNT_SHARE:
         fields["amount_hkd"] = round_amount(10 ** rng.uniform(6, 10))

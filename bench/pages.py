@@ -162,6 +162,10 @@ def cold_pages(urls):
         "API detail": reverse("measures:api-measure-detail", args=[urls["detail_slug"]]),
         "API record": reverse("measures:api-bureau-detail", args=[busy_body]),
         "data page": reverse("measures:data"),
+        "developments": reverse("measures:development-list"),
+        "developments feed": reverse("measures:development-feed"),
+        "sources": reverse("measures:source-list"),
+        "about": reverse("measures:about"),
     }
     for record_type, model in RECORD_MODELS.items():
         pages[f"index: {model._meta.verbose_name_plural}"] = model.get_list_url()

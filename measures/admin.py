@@ -468,9 +468,6 @@ class RecordAdmin(KnowledgeBaseAdmin):
     readonly_fields = ["updated_at"]
     form = StaleSaveForm
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_measure_totals()
-
     def get_list_display(self, request):
         if self.model.TYPE == RecordType.BUREAU:
             return [*self.list_display[:3], "kind", "successor", "measure_count"]

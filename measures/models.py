@@ -25,7 +25,6 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -90,28 +89,50 @@ class SlugManager(models.Manager):
         return self.get(slug=slug)
 
 
+def single_value(queryset, function, field):
+    """A subquery giving ``function(field)`` (COUNT, SUM) over ``queryset``'s rows as one value,
+    without a GROUP BY."""
+    return Subquery(
+        queryset.order_by().annotate(value=Func(F(field), function=function)).values("value")
+    )
+
+
+def theme_totals(measure_model, current_budget):
+    """The values ``Theme.refresh_totals()`` writes, built on ``measure_model`` (the migration
+    that adds the columns passes its historical model)."""
+    themes_table = measure_model.themes.through.objects
+    serving_several = (
+        themes_table.values("measure").annotate(n=Count("theme")).filter(n__gt=1).values("measure")
+    )
+    served = measure_model.objects.filter(themes=OuterRef("pk"))
+    with_money = served.filter(amount_hkd__isnull=False, budget=current_budget)
+    return {
+        "measure_count": Coalesce(single_value(served, "COUNT", "pk"), 0),
+        "measures_with_amount": Coalesce(single_value(with_money, "COUNT", "pk"), 0),
+        "total_amount_hkd": single_value(with_money, "SUM", "amount_hkd"),
+        "shared_amount_hkd": single_value(
+            with_money.filter(pk__in=serving_several), "SUM", "amount_hkd"
+        ),
+    }
+
+
+def record_totals(measure_model, link_model, current_budget):
+    """The values ``Record.refresh_totals()`` writes (see ``theme_totals``). A record linked to
+    one measure in two roles counts that measure, and its money, once."""
+    linked = measure_model.objects.filter(
+        pk__in=link_model.objects.filter(record=OuterRef(OuterRef("pk"))).values("measure")
+    )
+    return {
+        "measure_count": Coalesce(single_value(linked, "COUNT", "pk"), 0),
+        "total_amount_hkd": single_value(linked.filter(budget=current_budget), "SUM", "amount_hkd"),
+    }
+
+
 class ThemeQuerySet(models.QuerySet):
-    def with_measure_totals(self):
-        """Annotates how many measures serve each theme (``measure_count``, every Budget's),
-        and for today's Budget: how many of its measures state an amount
-        (``measures_with_amount``), the money they carry, each in full (``total_amount_hkd``),
-        and how much of it comes from measures that serve other themes too
-        (``shared_amount_hkd``). Money from another Budget is never added in."""
-        serving_several = (
-            Measure.themes.through.objects.values("measure")
-            .annotate(n=Count("theme"))
-            .filter(n__gt=1)
-            .values("measure")
-        )
-        with_money = Q(measures__amount_hkd__isnull=False, measures__budget=Budget.current())
-        return self.annotate(
-            measure_count=Count("measures"),
-            measures_with_amount=Count("measures", filter=with_money),
-            total_amount_hkd=Sum("measures__amount_hkd", filter=with_money),
-            shared_amount_hkd=Sum(
-                "measures__amount_hkd", filter=with_money & Q(measures__in=serving_several)
-            ),
-        )
+    def refresh_totals(self):
+        """Writes each theme's totals (see ``Theme``) from its measures. The signals call it
+        for the themes an edit touches; call it after a bulk load."""
+        return self.update(**theme_totals(Measure, Budget.current()))
 
 
 class ThemeManager(SlugManager.from_queryset(ThemeQuerySet)):
@@ -125,8 +146,31 @@ class Theme(BilingualMixin, Versioned):
     name_zh = models.CharField(_("Chinese name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100)
 
+    # Kept by the signals (ThemeQuerySet.refresh_totals()), so that pages listing themes read
+    # them instead of counting tens of thousands of measures: how many measures serve it (every
+    # Budget's), and for today's Budget how many state an amount, their money, each in full,
+    # and how much of it comes from measures that serve other themes too.
+    measure_count = models.PositiveIntegerField(default=0, editable=False)
+    measures_with_amount = models.PositiveIntegerField(default=0, editable=False)
+    total_amount_hkd = models.BigIntegerField(null=True, editable=False)
+    shared_amount_hkd = models.BigIntegerField(null=True, editable=False)
+    TOTALS_FIELDS = [
+        "measure_count",
+        "measures_with_amount",
+        "total_amount_hkd",
+        "shared_amount_hkd",
+    ]
+
     objects = ThemeManager()
-    history = HistoricalRecords(excluded_fields=["version"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "version",
+            "measure_count",
+            "measures_with_amount",
+            "total_amount_hkd",
+            "shared_amount_hkd",
+        ]
+    )
 
     class Meta:
         ordering = ["name_en"]
@@ -164,40 +208,14 @@ class BodyKind(models.TextChoices):
 
 
 class RecordQuerySet(models.QuerySet):
-    def with_measure_totals(self):
-        """Annotates how many measures each record is linked to (every Budget's) and the money
-        those of today's Budget carry (money from another Budget is never added in).
-
-        A record linked to one measure in two roles counts that measure (and its money) once.
-        """
-        linked_measures = Measure.objects.filter(
-            pk__in=MeasureLink.objects.filter(record=OuterRef(OuterRef("pk"))).values("measure")
-        ).order_by()
-        return self.annotate(
-            measure_count=Subquery(
-                linked_measures.annotate(n=Func(F("pk"), function="COUNT")).values("n")
-            ),
-            total_amount_hkd=Subquery(
-                linked_measures.filter(budget=Budget.current())
-                .annotate(total=Func(F("amount_hkd"), function="SUM"))
-                .values("total")
-            ),
-        )
+    def refresh_totals(self):
+        """Writes each record's totals (see ``Record``) from its links. The signals call it for
+        the records an edit touches; call it after a bulk load."""
+        return self.update(**record_totals(Measure, MeasureLink, Budget.current()))
 
     def most_linked(self, limit):
-        """The ``limit`` records of this queryset linked to most measures, with their totals."""
-        top_ids = (
-            MeasureLink.objects.filter(record__in=self.order_by().values("pk"))
-            .values("record")
-            .annotate(n=Count("measure", distinct=True))
-            .order_by("-n", "record")
-            .values_list("record", flat=True)[:limit]
-        )
-        return (
-            self.filter(pk__in=list(top_ids))
-            .with_measure_totals()
-            .order_by("-measure_count", "name_en")
-        )
+        """The ``limit`` records of this queryset linked to most measures."""
+        return self.order_by("-measure_count", "name_en")[:limit]
 
 
 class RecordManager(models.Manager.from_queryset(RecordQuerySet)):
@@ -207,7 +225,7 @@ class RecordManager(models.Manager.from_queryset(RecordQuerySet)):
 
 # Kept to connect the proxies of each kind below: django-simple-history records the saves of the
 # model it is declared on, and a Bureau's save is sent as the Bureau proxy's.
-RECORD_HISTORY = HistoricalRecords(excluded_fields=["version"])
+RECORD_HISTORY = HistoricalRecords(excluded_fields=["version", "measure_count", "total_amount_hkd"])
 
 
 class Record(BilingualMixin, Versioned):
@@ -267,6 +285,13 @@ class Record(BilingualMixin, Versioned):
 
     updated_at = models.DateTimeField(_("last edited"), auto_now=True)
 
+    # Kept by the signals (RecordQuerySet.refresh_totals()), so that the record indexes and the
+    # home page read them instead of counting tens of thousands of links: how many measures it
+    # takes part in (every Budget's) and the money of those of today's Budget.
+    measure_count = models.PositiveIntegerField(default=0, editable=False)
+    total_amount_hkd = models.BigIntegerField(null=True, editable=False)
+    TOTALS_FIELDS = ["measure_count", "total_amount_hkd"]
+
     objects = RecordManager()
     history = RECORD_HISTORY
 
@@ -294,6 +319,9 @@ class Record(BilingualMixin, Versioned):
         verbose_name_plural = _("records")
         indexes = [
             models.Index(fields=["type", "name_en"], name="record_type_name_idx"),
+            models.Index(
+                fields=["type", "-measure_count", "name_en"], name="record_type_busiest_idx"
+            ),
             models.Index(fields=["-updated_at"], name="record_updated_idx"),
         ]
         constraints = [
@@ -543,10 +571,6 @@ class MeasureQuerySet(models.QuerySet):
         quoted = Citation.objects.filter(source__full_text_held=True, measure__isnull=False)
         return self.filter(pk__in=quoted.values("measure"))
 
-    def not_from_held_sources(self):
-        quoted = Citation.objects.filter(source__full_text_held=True, measure__isnull=False)
-        return self.exclude(pk__in=quoted.values("measure"))
-
     def for_display(self):
         """Everything a detail page or the API shows, in a fixed number of queries."""
         return self.with_links().prefetch_related(
@@ -753,7 +777,13 @@ class Measure(BilingualMixin, Versioned):
                 name="measure_kind_filter_idx",
             ),
             models.Index(fields=["-updated_at"], name="measure_updated_idx"),
-            models.Index(fields=["budget", "id"], name="measure_budget_idx"),
+            # The Budget's totals and the budget filter read this index alone.
+            models.Index(fields=["budget", "amount_hkd", "id"], name="measure_budget_amount_idx"),
+            # The timeline groups the measures by stated period, read from this index alone.
+            models.Index(
+                fields=["starts_on", "ends_on", "timing_zh", "timing_en"],
+                name="measure_period_idx",
+            ),
             # The list's sort orders (see SortFilter); the descending amount and start orders
             # have PostgreSQL-only indexes (migration 0009).
             models.Index(fields=["name_zh", "id"], name="measure_name_zh_idx"),
@@ -1230,7 +1260,11 @@ class Citation(models.Model):
     its developments. Where we hold the source's text, the sentences are quoted verbatim."""
 
     source = models.ForeignKey(
-        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="citations"
+        Source,
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
+        related_name="citations",
+        db_index=False,  # citation_source_idx starts with it
     )
     measure = models.ForeignKey(
         Measure,
@@ -1271,6 +1305,8 @@ class Citation(models.Model):
         ordering = ["source__published_on", "source__slug", "paragraph", "pk"]
         verbose_name = _("citation")
         verbose_name_plural = _("citations")
+        # A source's first citations, and how many it has, read from the index alone.
+        indexes = [models.Index(fields=["source", "id"], name="citation_source_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(measure__isnull=False, development__isnull=True)

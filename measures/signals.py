@@ -4,11 +4,96 @@
 - A change to a measure, its links or its themes, or to the name of a record or theme it links
   to, rewrites that measure's search documents (see ``search.py``), fixture loads included.
 - A development saved or deleted sets its measure's status again (``Measure.refresh_status``).
+- A change to a measure, its links or its themes writes again the totals of the records and
+  themes it touches (``refresh_totals()``); inside ``totals_refreshed_at_end()`` (a bulk
+  import) they are written once, at the end.
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+import threading
+from contextlib import contextmanager
+
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from .models import DataRevision, Development, Measure, MeasureLink, Record, Theme
+
+_deferred = threading.local()
+
+
+@contextmanager
+def totals_refreshed_at_end():
+    """Collects the records and themes whose totals changes touch, and writes them once at the
+    end (for imports of thousands of rows, where writing them on every row would be slow)."""
+    outer = getattr(_deferred, "pending", None)
+    pending = _deferred.pending = {"records": set(), "themes": set()}
+    try:
+        yield
+    finally:
+        _deferred.pending = outer
+    refresh_totals(pending["records"], pending["themes"])
+
+
+def refresh_totals(record_ids=(), theme_ids=()):
+    record_ids, theme_ids = set(record_ids) - {None}, set(theme_ids) - {None}
+    pending = getattr(_deferred, "pending", None)
+    if pending is not None:
+        pending["records"] |= record_ids
+        pending["themes"] |= theme_ids
+        return
+    if record_ids:
+        Record.objects.filter(pk__in=record_ids).refresh_totals()
+    if theme_ids:
+        Theme.objects.filter(pk__in=theme_ids).refresh_totals()
+
+
+def touched_by(measure_ids):
+    """``(record ids, theme ids)`` the measures are linked to or serve."""
+    records = MeasureLink.objects.filter(measure__in=measure_ids).values_list("record", flat=True)
+    themes = Measure.themes.through.objects.filter(measure__in=measure_ids).values_list(
+        "theme", flat=True
+    )
+    return set(records), set(themes)
+
+
+def measure_totals_changed(sender, instance, **kwargs):
+    refresh_totals(*touched_by([instance.pk]))
+
+
+def measure_deleting(sender, instance, **kwargs):
+    instance._touched = touched_by([instance.pk])
+
+
+def measure_deleted(sender, instance, **kwargs):
+    refresh_totals(*getattr(instance, "_touched", ((), ())))
+
+
+def link_saving(sender, instance, raw=False, **kwargs):
+    if instance.pk is not None:
+        before = MeasureLink.objects.filter(pk=instance.pk).values_list("record", flat=True)
+        instance._record_before = before.first()
+
+
+def link_totals_changed(sender, instance, **kwargs):
+    refresh_totals({instance.record_id, getattr(instance, "_record_before", None)})
+
+
+def theme_totals_changed(sender, instance, action, reverse, pk_set=None, **kwargs):
+    """Themes added to or removed from measures: those themes, and the other themes of those
+    measures (whose money shared with other themes changed), are counted again."""
+    if action == "pre_clear":
+        if reverse:
+            instance._measures_before = set(instance.measures.values_list("pk", flat=True))
+        else:
+            instance._themes_before = set(instance.themes.values_list("pk", flat=True))
+        return
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:
+        measure_ids = set(pk_set or ()) | getattr(instance, "_measures_before", set())
+        themes = {instance.pk} | touched_by(measure_ids)[1]
+    else:
+        themes = set(pk_set or ()) | getattr(instance, "_themes_before", set())
+        themes |= touched_by([instance.pk])[1]
+    refresh_totals((), themes)
 
 
 def data_changed(sender, **kwargs):
@@ -65,6 +150,15 @@ def connect(app_config):
     post_save.connect(measure_saved, sender=Measure, dispatch_uid="search-measure")
     post_save.connect(link_changed, sender=MeasureLink, dispatch_uid="search-link-save")
     post_delete.connect(link_changed, sender=MeasureLink, dispatch_uid="search-link-delete")
+    post_save.connect(measure_totals_changed, sender=Measure, dispatch_uid="totals-measure")
+    pre_delete.connect(measure_deleting, sender=Measure, dispatch_uid="totals-measure-deleting")
+    post_delete.connect(measure_deleted, sender=Measure, dispatch_uid="totals-measure-deleted")
+    pre_save.connect(link_saving, sender=MeasureLink, dispatch_uid="totals-link-saving")
+    post_save.connect(link_totals_changed, sender=MeasureLink, dispatch_uid="totals-link-save")
+    post_delete.connect(link_totals_changed, sender=MeasureLink, dispatch_uid="totals-link-del")
+    m2m_changed.connect(
+        theme_totals_changed, sender=Measure.themes.through, dispatch_uid="totals-themes"
+    )
     post_save.connect(development_changed, sender=Development, dispatch_uid="status-save")
     post_delete.connect(development_changed, sender=Development, dispatch_uid="status-delete")
     m2m_changed.connect(themes_changed, sender=Measure.themes.through, dispatch_uid="search-themes")

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from measures.models import Budget, Bureau, Measure, MeasureLink, Record, Role
+from measures.models import Budget, Bureau, Measure, MeasureLink, Record, Role, Theme
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +133,7 @@ def test_bureau_succession_is_data():
 
 
 def test_record_totals_count_each_measure_once_and_money_of_todays_budget_only():
-    for bureau in Bureau.objects.with_measure_totals():
+    for bureau in Bureau.objects.all():
         measures = Measure.objects.filter(record_links__record=bureau).distinct()
         assert bureau.measure_count == measures.count()
         assert bureau.total_amount_hkd == (
@@ -180,3 +180,83 @@ def test_a_record_in_very_many_measures_does_not_make_them_related(monkeypatch):
     make_measures(1, bureau=labour)  # the department is now in 4 measures: too common
     related = Measure.objects.for_display().get(pk=first.pk).related_measures()
     assert related == [second] and related[0].shared == 1  # the theme alone
+
+
+def recounted_record(record):
+    measures = Measure.objects.filter(record_links__record=record).distinct()
+    money = [m.amount_hkd for m in measures if m.amount_hkd is not None and m.budget == "2026-27"]
+    return measures.count(), (sum(money) if money else None)
+
+
+def stored_record(record):
+    stored = Record.objects.get(pk=record.pk)
+    return stored.measure_count, stored.total_amount_hkd
+
+
+def recounted_theme(theme):
+    measures = list(theme.measures.prefetch_related("themes"))
+    money = [m for m in measures if m.amount_hkd is not None and m.budget == "2026-27"]
+    shared = [m.amount_hkd for m in money if m.themes.count() > 1]
+    return (
+        len(measures),
+        len(money),
+        sum(m.amount_hkd for m in money) if money else None,
+        sum(shared) if shared else None,
+    )
+
+
+def stored_theme(theme):
+    stored = Theme.objects.get(pk=theme.pk)
+    return (
+        stored.measure_count,
+        stored.measures_with_amount,
+        stored.total_amount_hkd,
+        stored.shared_amount_hkd,
+    )
+
+
+def test_record_and_theme_totals_follow_every_kind_of_edit():
+    dsd = Bureau.objects.get(slug="drainage-services-department")
+    labour = Bureau.objects.get(slug="labour-department")
+    flooding, education = Theme.objects.get(slug="flooding"), Theme.objects.get(slug="education")
+    measure = new_measure(amount_hkd=70_000_000, amount_type="new_allocation")
+    measure.save()
+    link = MeasureLink.objects.create(measure=measure, record=dsd, role=Role.LEADS)
+    measure.themes.add(flooding, education)
+    assert stored_record(dsd) == recounted_record(dsd) == (2, 70_000_000)
+    assert stored_theme(flooding) == recounted_theme(flooding)
+    assert stored_theme(education)[3] == 70_000_000 + 50_000_000  # shared with another theme
+
+    measure.amount_hkd = 90_000_000
+    measure.save()
+    assert stored_record(dsd) == (2, 90_000_000)
+    link.record = labour  # moved to another body: both are counted again
+    link.save()
+    assert stored_record(dsd) == recounted_record(dsd)
+    assert stored_record(labour) == recounted_record(labour) == (2, 90_000_000)
+    measure.budget = "2025-26"  # money of another Budget leaves the totals, the count stays
+    measure.save()
+    assert stored_record(labour) == (2, None)
+    assert stored_theme(flooding) == recounted_theme(flooding)
+
+    measure.themes.clear()
+    assert stored_theme(flooding) == recounted_theme(flooding)
+    flooding.measures.add(measure)  # from the theme's side
+    assert stored_theme(flooding) == recounted_theme(flooding)
+    measure.delete()
+    assert stored_record(labour) == recounted_record(labour) == (1, None)
+    assert stored_theme(flooding) == recounted_theme(flooding)
+    assert stored_theme(education) == recounted_theme(education)
+
+
+def test_totals_written_at_the_end_of_a_bulk_change():
+    from measures.signals import totals_refreshed_at_end
+
+    dsd = Bureau.objects.get(slug="drainage-services-department")
+    with totals_refreshed_at_end():
+        for number in range(3):
+            measure = new_measure(slug=f"bulk-{number}", amount_hkd=1, amount_type="earmark")
+            measure.save()
+            MeasureLink.objects.create(measure=measure, record=dsd, role=Role.FUNDS)
+        assert stored_record(dsd) == (1, None)  # not yet
+    assert stored_record(dsd) == recounted_record(dsd) == (4, 3)

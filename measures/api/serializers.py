@@ -447,7 +447,7 @@ class SlugReferenceField(serializers.SlugRelatedField):
 class RecordSerializer(serializers.ModelSerializer):
     """A record of any kind: names, description, its measures, and the fields of its kind.
 
-    Expects ``with_measure_totals()`` annotations and ``first_links``: its first links with
+    Expects ``first_links``: its first links with
     their measures, in the order the measures should be listed. Each kind's serializer
     (``RECORD_SERIALIZERS``) keeps the fields of its own kind only.
     """

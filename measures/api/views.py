@@ -10,7 +10,7 @@ revision (``caching.cached_by_revision``), so a client holding the current data 
 import re
 
 from django.core.paginator import EmptyPage
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -149,7 +149,7 @@ class ThemeList(generics.ListAPIView):
     """Every theme, with the slug the ``theme`` parameter takes."""
 
     description = gettext_lazy("A page of themes, with the slugs the theme parameter takes.")
-    queryset = Theme.objects.annotate(measure_count=Count("measures")).order_by("name_en", "pk")
+    queryset = Theme.objects.order_by("name_en", "pk")
     serializer_class = ThemeListSerializer
     pagination_class = ApiPagination
 
@@ -197,7 +197,7 @@ class RecordViewMixin:
         )[:RECORD_MEASURES_SHOWN]
         related = [name for name in ("successor", "provider") if name in self.own_fields()]
         return (
-            self.model.objects.with_measure_totals()
+            self.model.objects.all()
             .select_related(*related)
             .prefetch_related(Prefetch("measure_links", links, to_attr="first_links"))
             .order_by("name_en", "pk")

@@ -11,7 +11,7 @@ from django.db.models import Count, F, Q, Sum
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -60,6 +60,9 @@ class BarChart:
     def __post_init__(self):
         self.bars = [bar for bar in self.bars if bar.total_hkd]
         self.bars.sort(key=lambda bar: (-bar.total_hkd, bar.label))
+        if len(self.bars) > BARS_SHOWN:
+            shown, rest = self.bars[: BARS_SHOWN - 1], self.bars[BARS_SHOWN - 1 :]
+            self.bars = [*shown, others_bar(rest)]
         largest = max((bar.total_hkd for bar in self.bars), default=0)
         language = get_language()
         for bar in self.bars:
@@ -71,6 +74,22 @@ class BarChart:
     @property
     def total_hkd(self):
         return sum(bar.total_hkd for bar in self.bars)
+
+
+# A chart shows the largest groups and one bar for the rest together, so a page stays readable
+# (and small) with thousands of bodies.
+BARS_SHOWN = 20
+
+
+def others_bar(bars):
+    count = len(bars)
+    return Bar(
+        key="others",
+        label=ngettext("%(count)s other, together", "%(count)s others, together", count)
+        % {"count": f"{count:,}"},
+        total_hkd=sum(bar.total_hkd for bar in bars),
+        measure_count=sum(bar.measure_count for bar in bars),
+    )
 
 
 def list_url(**parameters):
@@ -90,7 +109,7 @@ def localized_name(row, prefix):
 
 
 def money_by_theme():
-    themes = Theme.objects.with_measure_totals().filter(measures_with_amount__gt=0)
+    themes = Theme.objects.filter(measures_with_amount__gt=0)
     bars = [
         Bar(
             key=theme.slug,
@@ -239,6 +258,11 @@ class FundingView(TemplateView):
 
 # A period of the timeline with this many measures or fewer lists them; a larger one links to them.
 MEASURES_PER_PERIOD = 50
+# The timeline lists at most this many measures in all (the earliest periods first); the other
+# periods link to their measures, so the page stays readable however many periods there are.
+MEASURES_LISTED = 500
+# At most this many year gridlines on the timeline.
+MAXIMUM_TICKS = 12
 
 
 @dataclass
@@ -317,9 +341,11 @@ class Timeline:
         def percent_of(date):
             return round((date - start).days / span * 100, 2)
 
+        # A gridline every year, or every few years over a long span (every bar draws them).
+        step = -(-(last_year + 1 - first_year) // MAXIMUM_TICKS)
         self.ticks = [
             YearTick(str(year), percent_of(datetime.date(year, 1, 1)))
-            for year in range(first_year, last_year + 1)
+            for year in range(first_year, last_year + 1, step)
         ]
         for period in self.periods:
             period.x_percent = percent_of(period.starts_on)
@@ -345,18 +371,20 @@ def measure_timeline():
     groups = {}
     periods = (
         Measure.objects.values_list("starts_on", "ends_on", "timing_zh", "timing_en")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # COUNT(*): the period index alone answers (measure_period_idx)
         .order_by(F("starts_on").asc(nulls_last=True), F("ends_on").asc(nulls_last=True))
     )
-    listed = Q(pk__in=[])
+    listed, listed_count = Q(pk__in=[]), 0
     for starts_on, ends_on, timing_zh, timing_en, n in periods:
         key = period_key(starts_on, ends_on, timing_zh, timing_en)
         period = groups.setdefault(key, Period(starts_on, ends_on))
         period.measure_count += n
         period.wordings[timing_zh, timing_en] = None
     for key, period in groups.items():
-        if period.measure_count <= MEASURES_PER_PERIOD:
+        count = period.measure_count
+        if count <= MEASURES_PER_PERIOD and listed_count + count <= MEASURES_LISTED:
             listed |= period_condition(key)
+            listed_count += count
     for measure in Measure.objects.filter(listed).order_by(name_field, "pk"):
         key = period_key(measure.starts_on, measure.ends_on, measure.timing_zh, measure.timing_en)
         groups[key].measures.append(measure)

@@ -314,8 +314,9 @@ def natural_reference(related):
 
 
 def model_columns(model):
-    """Every stored field but the database id, the edit counter and the search documents
-    (derived from the rest); a kind of record's: the fields every record has, then its own."""
+    """Every stored field but the database id, the edit counter, the search documents and the
+    totals (derived from the rest); a kind of record's: the fields every record has, then its
+    own."""
     if getattr(model, "TYPE", ""):
         names = [*Record.SHARED_FIELDS, "updated_at", *Record.TYPE_FIELDS[model.TYPE]]
         return [model._meta.get_field(name) for name in names]
@@ -324,6 +325,7 @@ def model_columns(model):
         for field in model._meta.concrete_fields
         if not field.primary_key
         and field.name not in ("search_names", "search_text", "search_vector", "version")
+        and field.name not in getattr(model, "TOTALS_FIELDS", ())
     ]
 
 

@@ -285,10 +285,10 @@ def display_value(filterset, parameter, value):
     """A reader's label for one value of a filter parameter."""
     form = filterset.form
     cleaned = None if parameter in form.errors else form.cleaned_data.get(parameter)
-    if parameter in RECORD_MODELS or parameter == "theme":
+    if parameter in RECORD_MODELS or parameter in ("theme", "source"):
         for record in cleaned or []:
             if record.slug == value:
-                return record.name
+                return record.title if parameter == "source" else record.name
         return value
     choices = getattr(form.fields[parameter], "choices", None)
     if choices:

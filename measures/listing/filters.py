@@ -7,6 +7,7 @@ Query parameters (all optional, all repeatable where a list makes sense):
   several of one type match any of them, different types must all match
 - ``kind``, ``status``, ``theme``: choice values / theme slugs
 - ``budget``: the Budget that announced a measure (``2026-27``, ``2025-26``, ``2024-25``)
+- ``source``: source slugs: the measures citing any of them
 - ``start_year``: the year a measure starts
 - ``amount_min``, ``amount_max``: HKD as people write it (``5,000萬``, ``HK$100 million``, ``3bn``)
 - ``amount``: a preset band (see ``AMOUNT_BANDS``), or ``none`` for "no amount stated"
@@ -29,10 +30,12 @@ from .. import search
 from ..models import (
     RECORD_MODELS,
     Budget,
+    Citation,
     Measure,
     MeasureKind,
     MeasureLink,
     MeasureStatus,
+    Source,
     Theme,
     is_english,
 )
@@ -204,6 +207,14 @@ class MeasureFilter(django_filters.FilterSet):
     )
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"), choices=MeasureStatus.choices, distinct=False
+    )
+    source = LinkedSlugsFilter(
+        label=_("Source"),
+        field_name="citations__source__slug",
+        links=Citation.objects.filter(measure__isnull=False),
+        link_field="source",
+        queryset=Source.objects.all(),
+        help_text=_("Measures citing this source"),
     )
     budget = django_filters.MultipleChoiceFilter(
         label=_("Budget"), choices=Budget.choices, distinct=False

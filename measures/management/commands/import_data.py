@@ -10,6 +10,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 
 from measures.models import DataRevision
+from measures.signals import totals_refreshed_at_end
 
 # Larger files are refused before they are read (the curated data is about 100 KB; the full
 # download of 100,000 measures about 200 MB): set IMPORT_MAX_MEGABYTES for a bigger import.
@@ -151,7 +152,9 @@ class Command(BaseCommand):
             with transaction.atomic():
                 if problems:
                     raise InvalidImport
-                count = self.load(text, problems)
+                # Records' and themes' totals are written once, after the last row.
+                with totals_refreshed_at_end():
+                    count = self.load(text, problems)
                 if problems:
                     raise InvalidImport
                 DataRevision.bump()

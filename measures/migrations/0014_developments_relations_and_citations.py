@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0011_sources_and_budgets'),
+        ('measures', '0013_remove_article_columns'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -156,13 +156,7 @@ class Migration(migrations.Migration):
             name='measure',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='measures.measure', verbose_name='measure'),
         ),
-        # Migrating back, citations of developments (which have no measure) go first.
-        migrations.RunPython(
-            migrations.RunPython.noop,
-            lambda apps, schema_editor: apps.get_model("measures", "Citation")
-            .objects.filter(measure__isnull=True)
-            .delete(),
-        ),
+
         migrations.AlterField(
             model_name='citation',
             name='paragraph',
