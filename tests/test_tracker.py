@@ -470,3 +470,42 @@ def test_relations_cannot_point_a_measure_at_itself():
         with pytest.raises(ValidationError) as error:
             relation.full_clean()
         assert "A measure cannot relate to itself." in error.value.messages
+
+
+@pytest.mark.parametrize("prefix", ["/", "/en/"])
+def test_the_list_the_api_and_the_csv_filter_by_source(client, prefix):
+    expected = set(
+        Measure.objects.filter(citations__source__slug="budget-speech-2026-27-ai").values_list(
+            "slug", flat=True
+        )
+    )
+    assert len(expected) == 4
+    query = {"source": "budget-speech-2026-27-ai"}
+    listed = client.get(f"{prefix}measures/", query)
+    assert {m.slug for m in listed.context["page_obj"]} == expected
+    assert "Budget Speech" in text(listed) or "預算案演辭" in text(listed)  # the active filter
+    api = client.get(f"{prefix}api/measures/", query).json()
+    assert {row["slug"] for row in api["results"]} == expected
+    assert {row["slug"] for row in csv_rows(client.get(f"{prefix}measures.csv", query))} == expected
+    assert client.get("/api/measures/", {"source": "no-such-source"}).status_code == 400
+
+
+def test_the_sources_page_shows_a_bounded_number_of_supports_and_links_to_the_rest(client):
+    seed = Source.objects.get(full_text_held=True)
+    for number in range(25):
+        measure = Measure.objects.create(
+            slug=f"cited-{number}",
+            name_zh="措施",
+            name_en="A measure",
+            summary_zh="摘要",
+            summary_en="Summary",
+            kind="research",
+            status_at_announcement="announced",
+        )
+        Citation.objects.create(measure=measure, source=seed, paragraph=2, quote_zh="句。")
+    response = client.get("/en/sources/")
+    page = text(response)
+    (listed,) = [source for source in response.context["sources"] if source.pk == seed.pk]
+    assert listed.citation_count == 45 and len(listed.first_citations) == 20
+    assert "Supports 45 facts" in page
+    assert f'href="/en/measures/?source={seed.slug}"' in page
