@@ -225,11 +225,13 @@ class DevelopmentInline(admin.StackedInline):
     own page (the link under each)."""
 
     model = Development
+    form = StaleSaveForm
     extra = 0
     fields = [
         ("happened_on", "date_precision", "status"),
         ("text_zh", "text_en"),
         "slug",
+        "opened_version",
     ]
     show_change_link = True
     ordering = ["-happened_on", "-pk"]

@@ -34,7 +34,7 @@ class StaleSaveForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if self.instance.pk is None:
+        if self.instance.pk is None or not self.has_changed():
             return cleaned_data
         model = type(self.instance)._meta.concrete_model
         opened_version = cleaned_data.get("opened_version")

@@ -1,9 +1,12 @@
 """What a Budget AI measure is, what it involves, and where each fact was stated.
 
-A ``Measure`` is one artificial-intelligence measure of the 2026-27 Budget. It links to the five
-kinds of ``Record`` it involves (committees, institutes, funding schemes, bureaux/departments and
-training courses, all in one table) through ``MeasureLink``, which says the role each plays.
-Every measure cites the sentences it was curated from (``Citation``) in a news ``Article``.
+A ``Measure`` is one artificial-intelligence measure of a Budget (the 2026-27 Budget's, or an
+earlier commitment one of them continues). It links to the five kinds of ``Record`` it involves
+(committees, institutes, funding schemes, bureaux/departments and training courses, all in one
+table) through ``MeasureLink``, which says the role each plays. Every fact cites its ``Source``
+(``Citation``): the sentences of the news article it was curated from, a Budget Speech
+paragraph, a press release. A ``Development`` is what happened to a measure since, and a
+``MeasureRelation`` ties it to an earlier or later commitment.
 
 Every record has a Chinese and an English name; ``localized()`` picks the one for the language
 of the page being rendered.
@@ -97,15 +100,14 @@ def single_value(queryset, function, field):
     )
 
 
-def theme_totals(measure_model, current_budget):
-    """The values ``Theme.refresh_totals()`` writes, built on ``measure_model`` (the migration
-    that adds the columns passes its historical model)."""
-    themes_table = measure_model.themes.through.objects
+def theme_totals():
+    """The values ``Theme.refresh_totals()`` writes (migration 0016 keeps a copy)."""
+    themes_table = Measure.themes.through.objects
     serving_several = (
         themes_table.values("measure").annotate(n=Count("theme")).filter(n__gt=1).values("measure")
     )
-    served = measure_model.objects.filter(themes=OuterRef("pk"))
-    with_money = served.filter(amount_hkd__isnull=False, budget=current_budget)
+    served = Measure.objects.filter(themes=OuterRef("pk"))
+    with_money = served.filter(amount_hkd__isnull=False, budget=Budget.current())
     return {
         "measure_count": Coalesce(single_value(served, "COUNT", "pk"), 0),
         "measures_with_amount": Coalesce(single_value(with_money, "COUNT", "pk"), 0),
@@ -116,15 +118,17 @@ def theme_totals(measure_model, current_budget):
     }
 
 
-def record_totals(measure_model, link_model, current_budget):
-    """The values ``Record.refresh_totals()`` writes (see ``theme_totals``). A record linked to
-    one measure in two roles counts that measure, and its money, once."""
-    linked = measure_model.objects.filter(
-        pk__in=link_model.objects.filter(record=OuterRef(OuterRef("pk"))).values("measure")
+def record_totals():
+    """The values ``Record.refresh_totals()`` writes (migration 0016 keeps a copy). A record
+    linked to one measure in two roles counts that measure, and its money, once."""
+    linked = Measure.objects.filter(
+        pk__in=MeasureLink.objects.filter(record=OuterRef(OuterRef("pk"))).values("measure")
     )
     return {
         "measure_count": Coalesce(single_value(linked, "COUNT", "pk"), 0),
-        "total_amount_hkd": single_value(linked.filter(budget=current_budget), "SUM", "amount_hkd"),
+        "total_amount_hkd": single_value(
+            linked.filter(budget=Budget.current()), "SUM", "amount_hkd"
+        ),
     }
 
 
@@ -132,7 +136,7 @@ class ThemeQuerySet(models.QuerySet):
     def refresh_totals(self):
         """Writes each theme's totals (see ``Theme``) from its measures. The signals call it
         for the themes an edit touches; call it after a bulk load."""
-        return self.update(**theme_totals(Measure, Budget.current()))
+        return self.update(**theme_totals())
 
 
 class ThemeManager(SlugManager.from_queryset(ThemeQuerySet)):
@@ -211,7 +215,7 @@ class RecordQuerySet(models.QuerySet):
     def refresh_totals(self):
         """Writes each record's totals (see ``Record``) from its links. The signals call it for
         the records an edit touches; call it after a bulk load."""
-        return self.update(**record_totals(Measure, MeasureLink, Budget.current()))
+        return self.update(**record_totals())
 
     def most_linked(self, limit):
         """The ``limit`` records of this queryset linked to most measures."""
@@ -1147,7 +1151,12 @@ class SourceLanguage(models.TextChoices):
 
 class SourceQuerySet(models.QuerySet):
     def with_citation_counts(self):
-        return self.annotate(citation_count=Count("citations"))
+        """Annotates how many facts each source supports, and how many of them are measures
+        (the measures the list's ``source`` filter gives)."""
+        return self.annotate(
+            citation_count=Count("citations"),
+            measure_citation_count=Count("citations", filter=Q(citations__measure__isnull=False)),
+        )
 
 
 class SourceManager(SlugManager.from_queryset(SourceQuerySet)):
@@ -1366,11 +1375,6 @@ class Citation(models.Model):
             )
         if self.quote_zh and self.source_id and not self.source.full_text_held:
             raise ValidationError({"quote_zh": _("Quote only a source whose full text we hold.")})
-
-    @property
-    def address(self):
-        """The source's address, at the paragraph where the page has anchors for them."""
-        return self.source.url
 
 
 class DevelopmentManager(models.Manager):

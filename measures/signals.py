@@ -108,9 +108,16 @@ def link_changed(sender, instance, **kwargs):
     Measure.objects.filter(pk=instance.measure_id).refresh_search()
 
 
+def development_saving(sender, instance, raw=False, **kwargs):
+    if instance.pk is not None:
+        before = Development.objects.filter(pk=instance.pk).values_list("measure", flat=True)
+        instance._measure_before = before.first()
+
+
 def development_changed(sender, instance, **kwargs):
-    measure = Measure.objects.filter(pk=instance.measure_id).first()
-    if measure is not None:
+    """The development's measure (and the one it was moved from) take their status again."""
+    moved_from = getattr(instance, "_measure_before", None)
+    for measure in Measure.objects.filter(pk__in={instance.measure_id, moved_from} - {None}):
         measure.refresh_status()
 
 
@@ -159,6 +166,7 @@ def connect(app_config):
     m2m_changed.connect(
         theme_totals_changed, sender=Measure.themes.through, dispatch_uid="totals-themes"
     )
+    pre_save.connect(development_saving, sender=Development, dispatch_uid="status-saving")
     post_save.connect(development_changed, sender=Development, dispatch_uid="status-save")
     post_delete.connect(development_changed, sender=Development, dispatch_uid="status-delete")
     m2m_changed.connect(themes_changed, sender=Measure.themes.through, dispatch_uid="search-themes")

@@ -116,3 +116,24 @@ def test_a_source_needs_an_address(editor_client):
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["url"]
     assert not Source.objects.filter(slug="no-address").exists()
+
+
+def test_a_development_edited_meanwhile_on_its_own_page_is_not_overwritten_inline(
+    editor_client,
+):
+    measure = Measure.objects.get(slug=INSTITUTE)
+    data = form_data(editor_client.get(change_url(measure)))
+    development = Development.objects.get(slug="board-appointed")
+    development.text_en = "A colleague's correction."
+    development.save()
+    prefix = inline_prefix(data, "development")
+    (number,) = [
+        name.split("-")[-2]
+        for name, value in data.items()
+        if name.startswith(prefix) and name.endswith("-id") and value == str(development.pk)
+    ]
+    data[f"{prefix}-{number}-text_en"] = "My older edit."
+    response = editor_client.post(change_url(measure), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Someone else saved this after you opened it" in response.content.decode()
+    assert Development.objects.get(pk=development.pk).text_en == "A colleague's correction."

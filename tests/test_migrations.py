@@ -122,6 +122,10 @@ def test_articles_become_sources_and_speech_paragraphs_become_citations_of_the_s
         slug="paper", publisher_zh="報", publisher_en="Paper", headline_zh="標題",
         headline_en="Headline", published_at=WHEN, url="https://example.org/a",
     )  # fmt: skip
+    seed = old.get_model("measures", "Article").objects.create(
+        slug="singtao-2026-02-25-budget-ai", publisher_zh="星島", publisher_en="Sing Tao",
+        headline_zh="標題", headline_en="Headline", published_at=WHEN, url="",
+    )  # fmt: skip
     old.get_model("measures", "Citation").objects.create(
         measure=measure, article=article, paragraph=4, quote_zh="句子。", speech_paragraph=37
     )
@@ -139,6 +143,8 @@ def test_articles_become_sources_and_speech_paragraphs_become_citations_of_the_s
         datetime.date(2026, 2, 25),
         datetime.time(11, 53),
     )
+    seed_source = new.get_model("measures", "Source").objects.get(pk=seed.pk)
+    assert seed_source.url.startswith("https://www.stheadline.com/society/3547353/")
     citations = new.get_model("measures", "Citation").objects.filter(measure__slug="m")
     assert {(c.source.slug, c.paragraph, c.quote_zh) for c in citations} == {
         ("paper", 4, "句子。"),
@@ -151,6 +157,7 @@ def test_articles_become_sources_and_speech_paragraphs_become_citations_of_the_s
         datetime.date(2026, 2, 25),
     )
 
+    seed_source.delete()  # its address is longer than an article's address could be
     back = migrate(BEFORE_SOURCES)
     (citation,) = back.get_model("measures", "Citation").objects.filter(measure__slug="m")
     assert (citation.article.slug, citation.paragraph, citation.speech_paragraph) == (

@@ -509,3 +509,30 @@ def test_the_sources_page_shows_a_bounded_number_of_supports_and_links_to_the_re
     assert listed.citation_count == 45 and len(listed.first_citations) == 20
     assert "Supports 45 facts" in page
     assert f'href="/en/measures/?source={seed.slug}"' in page
+
+
+def test_a_feed_entry_links_its_sources(client):
+    feed = feedparser.parse(
+        client.get("/en/measures/hk-ai-rnd-institute/developments.atom").content
+    )
+    board = next(entry for entry in feed.entries if "Harry Shum" in entry.summary)
+    assert 'href="https://www.hk01.com/' in board.summary
+
+
+def test_a_development_moved_to_another_measure_leaves_the_first_one_as_announced():
+    development = Development.objects.get(slug="open-for-applications")
+    first, other = development.measure, Measure.objects.get(slug=INSTITUTE)
+    assert first.status == "in_operation"
+    development.measure = other
+    development.save()
+    first.refresh_from_db()
+    assert (first.status, first.status_as_of) == ("announced", datetime.date(2024, 2, 28))
+
+
+@pytest.mark.parametrize("value", ["maybe", "yes"])
+def test_an_unknown_status_changed_value_is_named(client, value):
+    response = client.get("/api/developments/", {"status_changed": value})
+    assert response.status_code == 400
+    assert "status_changed" in response.json()
+    page = client.get("/en/developments/", {"status_changed": value})
+    assert page.status_code == 200 and "Some filters could not be used" in text(page)

@@ -487,7 +487,10 @@ class RecordSerializer(serializers.ModelSerializer):
     measure_count = serializers.IntegerField(help_text=_("How many measures it takes part in"))
     total_amount_hkd = serializers.IntegerField(
         allow_null=True,
-        help_text=_("The money of those measures, each counted once; null when none states any"),
+        help_text=_(
+            "The money of those of its measures in the 2026-27 Budget, each counted once (money "
+            "of earlier Budgets is not added); null when none states any"
+        ),
     )
     measures = RecordMeasureSerializer(
         source="first_links",

@@ -1,10 +1,13 @@
 """Atom feeds of the developments: all of them, and one measure's, in the page's language."""
 
+import datetime
+
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -39,11 +42,16 @@ class DevelopmentFeed(Feed):
         return f"{date} {development.measure.name}"
 
     def item_description(self, development):
-        sources = "; ".join(
-            f"{citation.source.publisher}: {citation.source.original_title} <{citation.source.url}>"
-            for citation in development.citations.all()
+        """The text, then its sources as links (Atom readers show the summary as HTML)."""
+        sources = format_html_join(
+            "; ",
+            '<a href="{}">{}: {}</a>',
+            (
+                (citation.source.url, citation.source.publisher, citation.source.original_title)
+                for citation in development.citations.all()
+            ),
         )
-        return f"{development.text}\n\n{_('Source:')} {sources}"
+        return format_html("<p>{}</p><p>{} {}</p>", development.text, _("Source:"), sources)
 
     def item_link(self, development):
         return development.get_absolute_url()
@@ -56,7 +64,7 @@ class DevelopmentFeed(Feed):
 
     def item_pubdate(self, development):
         return timezone.make_aware(
-            timezone.datetime.combine(development.happened_on, timezone.datetime.min.time())
+            datetime.datetime.combine(development.happened_on, datetime.time())
         )
 
     def item_updateddate(self, development):

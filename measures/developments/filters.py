@@ -51,7 +51,8 @@ class MonthFilter(django_filters.Filter):
     def filter(self, queryset, value):
         if value is None:
             return queryset
-        return queryset.filter(happened_on__year=value.year, happened_on__month=value.month)
+        following = datetime.date(value.year + value.month // 12, value.month % 12 + 1, 1)
+        return queryset.filter(happened_on__gte=value, happened_on__lt=following)
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
@@ -90,10 +91,11 @@ class DevelopmentFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         label=_("Moved the status to"), choices=MeasureStatus.choices, distinct=False
     )
-    status_changed = django_filters.BooleanFilter(
+    status_changed = django_filters.ChoiceFilter(
         label=_("Status changed"),
         method="filter_status_changed",
-        widget=forms.Select(choices=[("", _("Either")), ("true", _("Yes")), ("false", _("No"))]),
+        choices=[("true", _("Yes")), ("false", _("No"))],
+        empty_label=_("Either"),
     )
 
     class Meta:
@@ -101,6 +103,4 @@ class DevelopmentFilter(django_filters.FilterSet):
         fields = []
 
     def filter_status_changed(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.exclude(status="") if value else queryset.filter(status="")
+        return queryset.exclude(status="") if value == "true" else queryset.filter(status="")

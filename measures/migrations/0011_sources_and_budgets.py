@@ -104,6 +104,12 @@ class Migration(migrations.Migration):
             name="paragraph",
             field=models.PositiveSmallIntegerField(null=True, blank=True),
         ),
+        *historical_twins(
+            migrations.AlterField,
+            "source",
+            name="url",
+            field=models.URLField(max_length=500, verbose_name="address"),
+        ),
         # Nullable, so that migrating back can add the column to rows before 0012 fills it.
         *historical_twins(
             migrations.AlterField,

@@ -24,6 +24,18 @@ SPEECH = {
 }
 
 
+# The article the knowledge base was curated from; its address was not known before.
+SEED = {
+    "slug": "singtao-2026-02-25-budget-ai",
+    "url": (
+        "https://www.stheadline.com/society/3547353/%E8%B2%A1%E6%94%BF%E9%A0%90%E7%AE%97%E6%A1"
+        "%882026%E6%8E%A8%E5%85%A8%E6%B0%91AI%E5%9F%B9%E8%A8%93-%E6%92%A5%E6%AC%BE5000%E8%90"
+        "%AC%E6%8E%A8AI%E5%AD%B8%E7%BF%92%E8%AA%B2%E7%A8%8B-%E5%86%8D%E5%9F%B9%E8%A8%93%E5%B1"
+        "%80%E5%8D%87%E6%A0%BC%E7%82%BA%E6%8A%80%E8%83%BD%E6%8F%90%E5%8D%87%E5%B1%80"
+    ),
+}
+
+
 def forward(apps, schema_editor):
     Source = apps.get_model("measures", "Source")
     HistoricalSource = apps.get_model("measures", "HistoricalSource")
@@ -32,10 +44,14 @@ def forward(apps, schema_editor):
     HistoricalMeasure = apps.get_model("measures", "HistoricalMeasure")
     for model in (Source, HistoricalSource):
         for source in model.objects.order_by():
+            if source.slug == SEED["slug"] and not source.url:
+                source.url = SEED["url"]  # now known, and every source needs its address
             local = source.published_at.astimezone(HONG_KONG)
             source.published_on, source.published_time = local.date(), local.time()
             source.full_text_held = True
-            source.save(update_fields=["published_on", "published_time", "full_text_held"])
+            source.save(
+                update_fields=["published_on", "published_time", "full_text_held", "url"]
+            )
     speech_citations = Citation.objects.filter(speech_paragraph__isnull=False).order_by()
     if speech_citations.exists():
         speech, _ = Source.objects.get_or_create(slug=SPEECH["slug"], defaults=SPEECH)

@@ -253,11 +253,6 @@ class Migration(migrations.Migration):
             field=models.CharField(help_text="The source's own title if it is in Chinese, otherwise our translation", max_length=300, verbose_name='title (Chinese)'),
         ),
         migrations.AlterField(
-            model_name='historicalsource',
-            name='url',
-            field=models.URLField(max_length=500, verbose_name='address'),
-        ),
-        migrations.AlterField(
             model_name='measure',
             name='budget',
             field=models.CharField(choices=[('2024-25', '2024-25 Budget'), ('2025-26', '2025-26 Budget'), ('2026-27', '2026-27 Budget')], default=measures.models.Budget.current, help_text='The Budget that announced it', max_length=7, verbose_name='Budget'),
@@ -316,11 +311,6 @@ class Migration(migrations.Migration):
             model_name='source',
             name='title_zh',
             field=models.CharField(help_text="The source's own title if it is in Chinese, otherwise our translation", max_length=300, verbose_name='title (Chinese)'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='url',
-            field=models.URLField(max_length=500, verbose_name='address'),
         ),
         migrations.AddIndex(
             model_name='measure',
