@@ -122,9 +122,6 @@ class RecordDetailView(DetailView):
 
     measures_per_page = 50
 
-    def get_queryset(self):
-        return self.model.objects.all()
-
     def get_context_data(self, **kwargs):
         record = self.object
         measures = Measure.objects.linked_to([record]).order_by(

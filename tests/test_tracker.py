@@ -128,10 +128,9 @@ def test_a_month_only_development_shows_its_month(client):
     assert "https://www.info.gov.hk/gia/general/202604/22/P2026042200281.htm" in page
 
 
-def test_a_development_moves_the_status_and_deleting_it_moves_it_back(client):
-    measure = Measure.objects.get(slug=INSTITUTE)
-    assert (measure.status, measure.status_as_of) == ("in_preparation", datetime.date(2026, 3, 12))
-    opening = Development.objects.create(
+def institute_opens(measure):
+    """A development of ``measure`` moving it to "in operation" on 1 September 2026."""
+    return Development.objects.create(
         measure=measure,
         slug="opened",
         happened_on=datetime.date(2026, 9, 1),
@@ -139,6 +138,12 @@ def test_a_development_moves_the_status_and_deleting_it_moves_it_back(client):
         text_en="The institute came into operation.",
         status="in_operation",
     )
+
+
+def test_a_development_moves_the_status_and_deleting_it_moves_it_back(client):
+    measure = Measure.objects.get(slug=INSTITUTE)
+    assert (measure.status, measure.status_as_of) == ("in_preparation", datetime.date(2026, 3, 12))
+    opening = institute_opens(measure)
     measure.refresh_from_db()
     assert (measure.status, measure.status_as_of) == ("in_operation", datetime.date(2026, 9, 1))
     operating = client.get("/api/measures/", {"status": "in_operation"}).json()["results"]
@@ -150,14 +155,7 @@ def test_a_development_moves_the_status_and_deleting_it_moves_it_back(client):
 
 def test_editing_the_status_when_announced_keeps_a_later_development_status():
     measure = Measure.objects.get(slug=INSTITUTE)
-    Development.objects.create(
-        measure=measure,
-        slug="opened",
-        happened_on=datetime.date(2026, 9, 1),
-        text_zh="研發院投入運作。",
-        text_en="The institute came into operation.",
-        status="in_operation",
-    )
+    institute_opens(measure)
     measure.refresh_from_db()
     measure.status_at_announcement = "announced"
     measure.save()
