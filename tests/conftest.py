@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from measures.editors import EDITORS_GROUP
@@ -51,6 +52,15 @@ def no_page_cache(settings):
     """Tests see freshly rendered pages (with their context); test_caching.py turns it on."""
     settings.PAGE_CACHE_SECONDS = 0
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def default_language(settings):
+    """Each test starts in the site's default language: a request to an /en/ page leaves
+    English active in the test's thread, which would change the next test's addresses."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

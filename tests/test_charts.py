@@ -229,7 +229,7 @@ def test_the_timeline_has_a_legend_and_every_bar_leads_to_its_measures(client):
 def test_the_second_half_of_2026_is_a_half_year_not_an_open_bar():
     with translation.override("en"):
         timeline = measure_timeline()
-    (half,) = [p for p in timeline.periods if p.label == "second half of 2026"]
+        (half,) = [p for p in timeline.periods if p.label == "second half of 2026"]
     assert (half.starts_on, half.ends_on) == (
         datetime.date(2026, 7, 1),
         datetime.date(2026, 12, 31),
