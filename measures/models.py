@@ -575,6 +575,17 @@ class MeasureQuerySet(models.QuerySet):
         quoted = Citation.objects.filter(source__full_text_held=True, measure__isnull=False)
         return self.filter(pk__in=quoted.values("measure"))
 
+    def origins(self):
+        """Where today's Budget's measures come from: how many from the article we hold, how
+        many from other sources; and how many earlier Budgets' commitments are recorded."""
+        current = self.of_budget()
+        from_article = current.from_held_sources().count()
+        return {
+            "from_article": from_article,
+            "from_other_sources": current.count() - from_article,
+            "earlier": self.exclude(budget=Budget.current()).count(),
+        }
+
     def for_display(self):
         """Everything a detail page or the API shows, in a fixed number of queries."""
         return self.with_links().prefetch_related(
@@ -598,15 +609,11 @@ class MeasureKind(models.TextChoices):
 
 
 class MeasureStatus(models.TextChoices):
-    """Where a measure stands, as the source describes it."""
+    """Where a measure stands, as the sources describe it (``STATUS_DEFINITIONS`` below)."""
 
-    # Stated in the Budget as something that will be done; no start date or work yet reported.
     ANNOUNCED = "announced", _("Announced")
-    # Being set up, with a stated start or completion period still ahead.
     IN_PREPARATION = "in_preparation", _("In preparation")
-    # Newly set up or launched and now running.
     IN_OPERATION = "in_operation", _("In operation")
-    # An existing programme that continues, reported with its results so far.
     ONGOING = "ongoing", _("Ongoing")
 
 
@@ -870,9 +877,7 @@ class Measure(BilingualMixin, Versioned):
         announced_on = BUDGET_DAYS.get(self.budget)
         if self.pk is None or announced_on is None:  # new, or an unknown Budget (refused)
             return self.status_at_announcement, announced_on
-        since = self.developments.filter(happened_on__gte=announced_on).order_by(
-            "-happened_on", "-pk"
-        )
+        since = self.developments.filter(happened_on__gte=announced_on).newest_first()
         latest = since.first()
         if latest is None:
             return self.status_at_announcement, announced_on

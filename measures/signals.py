@@ -66,10 +66,16 @@ def measure_deleted(sender, instance, **kwargs):
     refresh_totals(*getattr(instance, "_touched", ((), ())))
 
 
-def link_saving(sender, instance, raw=False, **kwargs):
-    if instance.pk is not None:
-        before = MeasureLink.objects.filter(pk=instance.pk).values_list("record", flat=True)
-        instance._record_before = before.first()
+def remembering(field):
+    """A pre_save handler keeping the stored value of ``field`` (a foreign key) on the instance
+    as ``_<field>_before``, for the post_save handler to update what the row left too."""
+
+    def remember(sender, instance, **kwargs):
+        if instance.pk is not None:
+            stored = sender._default_manager.filter(pk=instance.pk).values_list(field, flat=True)
+            setattr(instance, f"_{field}_before", stored.first())
+
+    return remember
 
 
 def link_totals_changed(sender, instance, **kwargs):
@@ -106,12 +112,6 @@ def measure_saved(sender, instance, **kwargs):
 
 def link_changed(sender, instance, **kwargs):
     Measure.objects.filter(pk=instance.measure_id).refresh_search()
-
-
-def development_saving(sender, instance, raw=False, **kwargs):
-    if instance.pk is not None:
-        before = Development.objects.filter(pk=instance.pk).values_list("measure", flat=True)
-        instance._measure_before = before.first()
 
 
 def development_changed(sender, instance, **kwargs):
@@ -160,13 +160,17 @@ def connect(app_config):
     post_save.connect(measure_totals_changed, sender=Measure, dispatch_uid="totals-measure")
     pre_delete.connect(measure_deleting, sender=Measure, dispatch_uid="totals-measure-deleting")
     post_delete.connect(measure_deleted, sender=Measure, dispatch_uid="totals-measure-deleted")
-    pre_save.connect(link_saving, sender=MeasureLink, dispatch_uid="totals-link-saving")
+    pre_save.connect(
+        remembering("record"), sender=MeasureLink, dispatch_uid="link-saving", weak=False
+    )
     post_save.connect(link_totals_changed, sender=MeasureLink, dispatch_uid="totals-link-save")
     post_delete.connect(link_totals_changed, sender=MeasureLink, dispatch_uid="totals-link-del")
     m2m_changed.connect(
         theme_totals_changed, sender=Measure.themes.through, dispatch_uid="totals-themes"
     )
-    pre_save.connect(development_saving, sender=Development, dispatch_uid="status-saving")
+    pre_save.connect(
+        remembering("measure"), sender=Development, dispatch_uid="development-saving", weak=False
+    )
     post_save.connect(development_changed, sender=Development, dispatch_uid="status-save")
     post_delete.connect(development_changed, sender=Development, dispatch_uid="status-delete")
     m2m_changed.connect(themes_changed, sender=Measure.themes.through, dispatch_uid="search-themes")

@@ -23,7 +23,6 @@ from .models import (
     MeasureStatus,
     Record,
     Source,
-    SourceKind,
     Theme,
 )
 
@@ -39,12 +38,6 @@ class HomeView(TemplateView):
             total_amount=Sum("amount_hkd"),
             without_amount=Count("pk", filter=Q(amount_hkd__isnull=True)),
         )
-        from_article = current.from_held_sources().count()
-        origins = {
-            "from_article": from_article,
-            "from_other_sources": totals["measure_count"] - from_article,
-            "earlier": Measure.objects.exclude(budget=Budget.current()).count(),
-        }
         counts = dict(Record.objects.values_list("type").annotate(n=Count("pk")).order_by())
         record_types = [
             {
@@ -71,7 +64,7 @@ class HomeView(TemplateView):
             themes=Theme.objects.order_by("-measure_count", "name_en"),
             recently_edited=recently_edited,
             largest=current.with_amount().order_by("-amount_hkd")[:5],
-            origins=origins,
+            origins=Measure.objects.origins(),
             budget=Budget.current(),
             latest_developments=Development.objects.for_display().newest_first()[:5],
         )
@@ -177,8 +170,6 @@ class AboutView(TemplateView):
     template_name = "measures/about.html"
 
     def get_context_data(self, **kwargs):
-        current = Measure.objects.of_budget()
-        from_article = current.from_held_sources().count()
         return super().get_context_data(
             **kwargs,
             statuses=[
@@ -188,12 +179,9 @@ class AboutView(TemplateView):
                 (value, label, AMOUNT_TYPE_DEFINITIONS[value])
                 for value, label in AmountType.choices
             ],
-            source_kinds=SourceKind.choices,
             budgets=[(value, label, BUDGET_DAYS[value]) for value, label in Budget.choices],
             source_count=Source.objects.count(),
-            from_article=from_article,
-            from_other_sources=current.count() - from_article,
-            earlier=Measure.objects.exclude(budget=Budget.current()).count(),
+            origins=Measure.objects.origins(),
             latest_development=Development.objects.newest_first().first(),
             seed=Source.objects.filter(full_text_held=True).order_by("published_on").first(),
         )

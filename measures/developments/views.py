@@ -6,6 +6,7 @@ from django.utils.decorators import method_decorator
 from django_filters.views import FilterView
 
 from ..caching import cached_by_revision
+from ..listing.views import NearestPage
 from ..models import Bureau, Development, Measure, MeasureLink
 from .filters import DevelopmentFilter
 
@@ -13,7 +14,7 @@ DEVELOPMENTS_PER_PAGE = 50
 
 
 @method_decorator(cached_by_revision, name="dispatch")
-class DevelopmentListView(FilterView):
+class DevelopmentListView(NearestPage, FilterView):
     """Every development, newest first, filtered by measure, body, month and status change."""
 
     filterset_class = DevelopmentFilter
@@ -21,11 +22,6 @@ class DevelopmentListView(FilterView):
     template_name = "measures/development_list.html"
     paginate_by = DEVELOPMENTS_PER_PAGE
     strict = False
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
-        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         developments = Development.objects.order_by()

@@ -25,8 +25,18 @@ from .filters import MeasureFilter
 MEASURES_PER_PAGE = 20
 
 
+class NearestPage:
+    """A list view whose page number past the end or not a number shows the nearest page
+    instead of a 404."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
 @method_decorator(cached_by_revision, name="dispatch")
-class MeasureListView(FilterView):
+class MeasureListView(NearestPage, FilterView):
     filterset_class = MeasureFilter
     queryset = Measure.objects.all()
     template_name = "measures/measure_list.html"
@@ -47,13 +57,6 @@ class MeasureListView(FilterView):
         if query != request.GET:
             return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
         return super().get(request, *args, **kwargs)
-
-    def paginate_queryset(self, queryset, page_size):
-        """Like ListView's, but a page number past the end or not a number shows the nearest
-        page (with a message) instead of a 404."""
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
-        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
