@@ -552,9 +552,14 @@ class MeasureQuerySet(models.QuerySet):
 
     def refresh_search(self, chunk_size=1000):
         """Rewrites the search documents of these measures that changed (see search.py)."""
-        measures = self.prefetch_related(
-            "themes", models.Prefetch("record_links", MeasureLink.objects.select_related("record"))
-        ).order_by("pk")
+        measures = (
+            self.defer(None)
+            .prefetch_related(
+                "themes",
+                models.Prefetch("record_links", MeasureLink.objects.select_related("record")),
+            )
+            .order_by("pk")
+        )
         changed = []
         for measure in measures.iterator(chunk_size=chunk_size):
             documents = measure.search_documents()
@@ -596,6 +601,18 @@ class MeasureQuerySet(models.QuerySet):
             models.Prefetch("relations_from", MeasureRelation.objects.select_related("to_measure")),
             models.Prefetch("relations_to", MeasureRelation.objects.select_related("from_measure")),
         )
+
+
+# Written and read only by search.py: several kilobytes a measure that no page shows.
+SEARCH_DOCUMENT_FIELDS = ["search_names", "search_text", "search_vector"]
+
+
+class MeasureManager(SlugManager.from_queryset(MeasureQuerySet)):
+    """Measures without their search documents: a page that sorts or counts thousands of
+    measures would otherwise carry them all (``defer(None)`` loads them)."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer(*SEARCH_DOCUMENT_FIELDS)
 
 
 class MeasureKind(models.TextChoices):
@@ -760,10 +777,8 @@ class Measure(BilingualMixin, Versioned):
     AMOUNT_FIELDS = ["amount_hkd", "amount_type"]
     TIMING_FIELDS = ["timing_zh", "timing_en", "starts_on", "ends_on"]
 
-    objects = SlugManager.from_queryset(MeasureQuerySet)()
-    history = HistoricalRecords(
-        excluded_fields=["version", "updated_at", "search_names", "search_text", "search_vector"]
-    )
+    objects = MeasureManager()
+    history = HistoricalRecords(excluded_fields=["version", "updated_at", *SEARCH_DOCUMENT_FIELDS])
 
     class Meta:
         ordering = ["starts_on", "name_en"]
@@ -1021,6 +1036,13 @@ class MeasureLinkQuerySet(models.QuerySet):
     def in_display_order(self):
         """By kind of record (in the order of ``RecordType``), then by the record's name."""
         return self.order_by(in_record_type_order("record__type"), "record__name_en", "pk")
+
+    def with_measures(self):
+        """Each link with its measure, in the same query (without the measure's search
+        documents, as ``Measure.objects`` reads it)."""
+        return self.select_related("measure").defer(
+            *(f"measure__{name}" for name in SEARCH_DOCUMENT_FIELDS)
+        )
 
     def leading(self):
         """The links naming each measure's lead body: the bureaux or departments said to lead

@@ -192,7 +192,7 @@ class RecordViewMixin:
         }
 
     def get_queryset(self):
-        links = MeasureLink.objects.select_related("measure").order_by(
+        links = MeasureLink.objects.with_measures().order_by(
             "measure__starts_on", "measure__name_en", "measure__pk", "role"
         )[:RECORD_MEASURES_SHOWN]
         related = [name for name in ("successor", "provider") if name in self.own_fields()]

@@ -427,7 +427,7 @@ def record_measures(record):
 
 
 def record_table(model):
-    links = MeasureLink.objects.select_related("measure").order_by("measure__slug", "role")
+    links = MeasureLink.objects.with_measures().order_by("measure__slug", "role")
     queryset = (
         model.objects.select_related(*related_fields(model))
         .prefetch_related(Prefetch("measure_links", links))
