@@ -353,6 +353,19 @@ def test_facet_counts_match_the_list_they_lead_to(client, column, filters):
         assert combined.context["paginator"].count == count, value
 
 
+@pytest.mark.parametrize("parameter", ["bureau", "institute", "funding_scheme", "theme"])
+@pytest.mark.parametrize("filters", [{}, {"kind": "education"}])
+def test_record_and_theme_counts_match_the_list_they_lead_to(client, parameter, filters):
+    # With no other filter the counts are those stored on each record and theme; with one,
+    # they are counted over the matching measures.
+    response = client.get(LIST, filters)
+    options = next(f for f in response.context["facets"] if f.parameter == parameter).options
+    assert options
+    for option in options:
+        chosen = client.get(LIST, {**filters, parameter: option.value})
+        assert chosen.context["paginator"].count == option.count, option.value
+
+
 def test_amount_facet_counts(client):
     response = client.get(LIST, {"budget": "2026-27"})
     assert facet(response, "amount") == {

@@ -17,13 +17,21 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import OperationalError, connections, transaction
-from django.db.models import Case, CharField, Count, IntegerField, Value, When
+from django.db.models import Case, CharField, Count, F, IntegerField, Value, When
 from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import get_language
 
-from ..models import RECORD_MODELS, Budget, Measure, MeasureKind, MeasureLink, MeasureStatus
+from ..models import (
+    RECORD_MODELS,
+    Budget,
+    Measure,
+    MeasureKind,
+    MeasureLink,
+    MeasureStatus,
+    Theme,
+)
 from ..money import format_amount
 from .filters import AMOUNT_BANDS, RECORD_FILTERS, MeasureFilter
 
@@ -116,26 +124,33 @@ def linked_counts(filterset, parameter, selected_slugs):
 def linked_count_rows(filterset, parameter, selected_slugs=()):
     """Every option of a record or theme facet as ``(slug, count, name_zh, name_en)`` rows: the
     records linked to the matching measures (each measure counted once), the selected ones
-    first, then the most frequent (a query, unevaluated)."""
-    if parameter == "theme":
-        links, target, counted = Measure.themes.through.objects.all(), "theme", Count("measure")
-    else:
-        links = MeasureLink.objects.filter(record__type=parameter)
-        target, counted = "record", Count("measure", distinct=True)
+    first, then the most frequent (a query, unevaluated). Over every measure (no other filter),
+    the counts are those stored on each record and theme (``measure_count``)."""
     if filterset.valid_data().keys() - {parameter, "sort"}:
+        if parameter == "theme":
+            links, target, counted = Measure.themes.through.objects.all(), "theme", Count("measure")
+        else:
+            links = MeasureLink.objects.filter(record__type=parameter)
+            target, counted = "record", Count("measure", distinct=True)
         links = links.filter(measure__in=filterset.without(parameter).values("pk"))
-    counts = links.values(target, f"{target}__slug", f"{target}__name_zh", f"{target}__name_en")
-    counts = counts.annotate(n=counted).order_by("-n", target)
+        counts = links.values(target).annotate(n=counted)
+        prefix, tie = f"{target}__", target
+    else:
+        options = (Theme if parameter == "theme" else RECORD_MODELS[parameter]).objects.all()
+        counts = options.filter(measure_count__gt=0).annotate(n=F("measure_count"))
+        prefix, tie = "", "pk"
+    order = ["-n", tie]
     if selected_slugs:
         selected_first = Case(
-            When(**{f"{target}__slug__in": selected_slugs}, then=Value(0)),
+            When(**{f"{prefix}slug__in": selected_slugs}, then=Value(0)),
             default=Value(1),
             output_field=IntegerField(),
         )
-        counts = counts.alias(selected_first=selected_first).order_by(
-            "selected_first", "-n", target
-        )
-    return counts.values_list(f"{target}__slug", "n", f"{target}__name_zh", f"{target}__name_en")
+        counts = counts.alias(selected_first=selected_first)
+        order.insert(0, "selected_first")
+    return counts.order_by(*order).values_list(
+        f"{prefix}slug", "n", f"{prefix}name_zh", f"{prefix}name_en"
+    )
 
 
 def amount_band():

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -263,6 +263,8 @@ class MeasureFilter(django_filters.FilterSet):
             name: value
             for name, value in self.form.cleaned_data.items()
             if value not in (None, "", [])
+            # a choice of records left empty is ``queryset.none()``
+            and not (isinstance(value, QuerySet) and value.query.is_empty())
         }
 
     def filtered(self, leave_out=()):
