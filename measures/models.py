@@ -786,20 +786,21 @@ class Measure(BilingualMixin, Versioned):
         verbose_name_plural = _("measures")
         indexes = [
             # Each holds the id and every other column the filters compare, so filtering by
-            # amount, start, kind or status reads an index alone, never the (wide) table rows.
+            # amount, start, kind, status or Budget (and counting the facets of those columns)
+            # reads an index alone, never the (wide) table rows.
             models.Index(
                 fields=["amount_hkd", "id"],
-                include=["kind", "status", "starts_on"],
+                include=["kind", "status", "starts_on", "budget"],
                 name="measure_amount_filter_idx",
             ),
             models.Index(
                 fields=["starts_on", "id"],
-                include=["kind", "status", "amount_hkd"],
+                include=["kind", "status", "amount_hkd", "budget"],
                 name="measure_starts_filter_idx",
             ),
             models.Index(
                 fields=["kind", "status"],
-                include=["id", "amount_hkd", "starts_on"],
+                include=["id", "amount_hkd", "starts_on", "budget"],
                 name="measure_kind_filter_idx",
             ),
             models.Index(fields=["-updated_at"], name="measure_updated_idx"),
