@@ -26,9 +26,7 @@ from django.utils.translation import get_language
 from ..models import (
     RECORD_MODELS,
     Budget,
-    Measure,
     MeasureKind,
-    MeasureLink,
     MeasureStatus,
     Theme,
 )
@@ -126,31 +124,22 @@ def linked_count_rows(filterset, parameter, selected_slugs=()):
     records linked to the matching measures (each measure counted once), the selected ones
     first, then the most frequent (a query, unevaluated). Over every measure (no other filter),
     the counts are those stored on each record and theme (``measure_count``)."""
+    options = (Theme if parameter == "theme" else RECORD_MODELS[parameter]).objects.all()
     if filterset.valid_data().keys() - {parameter, "sort"}:
-        if parameter == "theme":
-            links, target, counted = Measure.themes.through.objects.all(), "theme", Count("measure")
-        else:
-            links = MeasureLink.objects.filter(record__type=parameter)
-            target, counted = "record", Count("measure", distinct=True)
-        links = links.filter(measure__in=filterset.without(parameter).values("pk"))
-        counts = links.values(target).annotate(n=counted)
-        prefix, tie = f"{target}__", target
+        matching = filterset.without(parameter).values("pk")
+        counts = options.filter(measures__in=matching).annotate(n=Count("measures", distinct=True))
     else:
-        options = (Theme if parameter == "theme" else RECORD_MODELS[parameter]).objects.all()
         counts = options.filter(measure_count__gt=0).annotate(n=F("measure_count"))
-        prefix, tie = "", "pk"
-    order = ["-n", tie]
+    order = ["-n", "name_en", "pk"]
     if selected_slugs:
         selected_first = Case(
-            When(**{f"{prefix}slug__in": selected_slugs}, then=Value(0)),
+            When(slug__in=selected_slugs, then=Value(0)),
             default=Value(1),
             output_field=IntegerField(),
         )
         counts = counts.alias(selected_first=selected_first)
         order.insert(0, "selected_first")
-    return counts.order_by(*order).values_list(
-        f"{prefix}slug", "n", f"{prefix}name_zh", f"{prefix}name_en"
-    )
+    return counts.order_by(*order).values_list("slug", "n", "name_zh", "name_en")
 
 
 def amount_band():
