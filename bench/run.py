@@ -110,6 +110,8 @@ def main(argv=None):
         log(f"gunicorn on {server.base}, workers {server.worker_pids()}")
         rows = run_rows(server, urls, big["samples"], args)
         export = full_export(server, urls, args.measures)
+    # The cold row starts with no page and no count kept by the rows before it.
+    common.flush_cache(common.cache_url())
     with (
         common.terminate_on_sigterm(),
         common.Server(

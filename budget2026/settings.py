@@ -236,6 +236,12 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 3600)
 if PAGE_CACHE_SECONDS < 0:
     raise ImproperlyConfigured(f"PAGE_CACHE_SECONDS must be 0 or more, not {PAGE_CACHE_SECONDS}")
 
+# A list's total and its facets' counts are kept per data revision the same way (see
+# measures/listing/counts.py), for readers who page or sort the same filters; 0 keeps none.
+COUNT_CACHE_SECONDS = env_int("COUNT_CACHE_SECONDS", 3600)
+if COUNT_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured(f"COUNT_CACHE_SECONDS must be 0 or more, not {COUNT_CACHE_SECONDS}")
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -49,8 +49,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def no_page_cache(settings):
-    """Tests see freshly rendered pages (with their context); test_caching.py turns it on."""
+    """Tests see freshly rendered pages (with their context) and fresh counts; test_caching.py
+    turns both on."""
     settings.PAGE_CACHE_SECONDS = 0
+    settings.COUNT_CACHE_SECONDS = 0
     cache.clear()
 
 

@@ -23,6 +23,7 @@ DETAIL = "/en/measures/labour-ai-job-matching/"
 @pytest.fixture(autouse=True)
 def page_cache(settings):
     settings.PAGE_CACHE_SECONDS = 3600
+    settings.COUNT_CACHE_SECONDS = 3600
 
 
 def stored_pages():
@@ -69,6 +70,44 @@ def test_a_link_edit_is_visible_on_the_record_page(client):
         "labour-ai-job-matching"
         not in client.get("/en/bureaux/labour-department/").content.decode()
     )
+
+
+def facet_counts(response):
+    return {
+        facet.parameter: [(option.value, option.count) for option in facet.options]
+        for facet in response.context["facets"]
+    }
+
+
+def test_another_page_or_order_of_the_same_filters_reuses_their_counts(
+    client, settings, django_assert_max_num_queries
+):
+    settings.PAGE_CACHE_SECONDS = 0
+    first = client.get("/en/measures/", {"kind": "public_service"})
+    total = first.context["paginator"].count
+    assert total > 0
+    with django_assert_max_num_queries(len(first.context["facets"]) - 1):
+        again = client.get("/measures/", {"kind": "public_service", "sort": "-amount"})
+    assert again.context["paginator"].count == total
+    assert facet_counts(again) == facet_counts(first)
+
+
+def test_an_edit_changes_the_counts_on_the_next_request(client, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    before = client.get("/en/measures/", {"kind": "public_service"})
+    kinds = dict(facet_counts(before)["kind"])
+    measure = Measure.objects.exclude(kind="public_service").first()
+    measure.kind = "public_service"
+    measure.save()
+    after = client.get("/en/measures/", {"kind": "public_service", "page": "1"})
+    assert after.context["paginator"].count == before.context["paginator"].count + 1
+    assert dict(facet_counts(after)["kind"])["public_service"] == kinds["public_service"] + 1
+
+
+def test_no_count_is_kept_when_count_caching_is_off(client, settings):
+    settings.COUNT_CACHE_SECONDS = 0
+    client.get("/en/measures/", {"kind": "public_service"})
+    assert [key for key in cache._cache if ":count:" in key] == []
 
 
 def test_etag_and_not_modified(client):

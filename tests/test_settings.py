@@ -84,6 +84,7 @@ def test_redis_is_asked_briefly_and_its_errors_are_forgiven():
         ("CACHE_RETRY_SECONDS", "0", "CACHE_RETRY_SECONDS must be 1 or more"),
         ("CACHE_RETRY_SECONDS", "soon", "CACHE_RETRY_SECONDS must be a whole number"),
         ("PAGE_CACHE_SECONDS", "-1", "PAGE_CACHE_SECONDS must be 0 or more"),
+        ("COUNT_CACHE_SECONDS", "-1", "COUNT_CACHE_SECONDS must be 0 or more"),
         ("TRUSTED_PROXY_COUNT", "-1", "TRUSTED_PROXY_COUNT must be 0 or more"),
         ("TRUSTED_PROXY_COUNT", "one", "TRUSTED_PROXY_COUNT must be a whole number"),
     ],

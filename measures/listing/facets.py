@@ -7,7 +7,8 @@ the ``OPTION_LIMIT`` most frequent, after those selected. One query per facet.
 
 Also as in Datasette, counting has a time limit (``settings.FACET_TIME_BUDGET_MS`` for the
 page, PostgreSQL only): a facet whose count runs out of time shows the options it can without
-counts (every kind, status and amount band; the selected records), and says so.
+counts (every kind, status and amount band; the selected records), and says so. Counts are
+kept per data revision for the filters they depend on (counts.py).
 """
 
 import time
@@ -26,11 +27,13 @@ from django.utils.translation import get_language
 from ..models import (
     RECORD_MODELS,
     Budget,
+    DataRevision,
     MeasureKind,
     MeasureStatus,
     Theme,
 )
 from ..money import format_amount
+from .counts import remembered
 from .filters import AMOUNT_BANDS, RECORD_FILTERS, MeasureFilter
 
 FACETS = [*RECORD_FILTERS, "theme", "budget", "kind", "status", "start_year", "amount"]
@@ -220,20 +223,30 @@ def facets(filterset):
     query = filterset.data if isinstance(filterset.data, QueryDict) else QueryDict(mutable=True)
     without_page = {key: values for key, values in query.lists() if key != "page"}
     english = not get_language().lower().startswith("zh")
+    revision = DataRevision.current() if settings.COUNT_CACHE_SECONDS else None
     result = []
     with FacetClock(filterset.queryset.db) as clock:
         for parameter in FACETS:
-            result.append(facet_of(filterset, parameter, query, without_page, english, clock))
+            result.append(
+                facet_of(filterset, parameter, query, without_page, english, clock, revision)
+            )
     return result
 
 
-def facet_of(filterset, parameter, query, without_page, english, clock):
-    """One facet: its options, counted within the time ``clock`` leaves, and toggle links."""
+def facet_of(filterset, parameter, query, without_page, english, clock, revision):
+    """One facet: its options, counted within the time ``clock`` leaves (or kept from an
+    earlier count at this data ``revision``), and toggle links."""
     selected = set(query.getlist(parameter))
     if parameter in LIMITED_FACETS:
         chosen = filterset.valid_data().get(parameter, [])
         valid = {record.slug for record in chosen}
-        counted = clock.run(lambda: linked_counts(filterset, parameter, valid))
+        counted = remembered(
+            (parameter, sorted(valid)),
+            query,
+            lambda: clock.run(lambda: linked_counts(filterset, parameter, valid)),
+            leave_out={parameter},
+            revision=revision,
+        )
         unavailable = counted is None
         if unavailable:
             counted = [(record.slug, None, record.name_zh, record.name_en) for record in chosen]
@@ -242,7 +255,13 @@ def facet_of(filterset, parameter, query, without_page, english, clock):
             for slug, n, name_zh, name_en in counted
         ]
     else:
-        counts = clock.run(lambda: column_counts(filterset, parameter))
+        counts = remembered(
+            parameter,
+            query,
+            lambda: clock.run(lambda: column_counts(filterset, parameter)),
+            leave_out={parameter},
+            revision=revision,
+        )
         unavailable = counts is None
         rows = column_options(parameter, counts)
     facet = Facet(parameter, facet_label(parameter), counts_unavailable=unavailable)

@@ -11,6 +11,7 @@ from django_filters.views import FilterView
 
 from ..caching import cached_by_revision
 from ..models import Measure, in_language
+from .counts import RememberedCountPaginator
 from .facets import (
     LIMITED_FACETS,
     FacetOption,
@@ -57,6 +58,9 @@ class MeasureListView(NearestPage, FilterView):
         if query != request.GET:
             return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
         return super().get(request, *args, **kwargs)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return RememberedCountPaginator(queryset, per_page, query=self.request.GET, **kwargs)
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
