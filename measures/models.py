@@ -804,8 +804,13 @@ class Measure(BilingualMixin, Versioned):
                 name="measure_kind_filter_idx",
             ),
             models.Index(fields=["-updated_at"], name="measure_updated_idx"),
-            # The Budget's totals and the budget filter read this index alone.
-            models.Index(fields=["budget", "amount_hkd", "id"], name="measure_budget_amount_idx"),
+            # The Budget's totals (also by kind of amount) and the budget filter read this
+            # index alone.
+            models.Index(
+                fields=["budget", "amount_hkd", "id"],
+                include=["amount_type"],
+                name="measure_budget_amount_idx",
+            ),
             # The timeline groups the measures by stated period, read from this index alone.
             models.Index(
                 fields=["starts_on", "ends_on", "timing_zh", "timing_en"],
