@@ -240,7 +240,7 @@ class FundingView(TemplateView):
         )
         totals["without_amount"] = totals["measure_count"] - totals["with_amount"]
         earlier = (
-            Measure.objects.exclude(budget=Budget.current())
+            Measure.objects.of_earlier_budgets()
             .with_amount()
             .order_by("budget", "-amount_hkd", "pk")
         )
