@@ -17,6 +17,9 @@ from ..models import DataRevision
 
 # Parameters that order or cut the list without changing what it holds.
 NOT_COUNTED = {"sort", "page"}
+# Part of every key: raise it when what a count holds changes shape, so that counts kept by
+# the code before a deploy are not read by the code after it.
+COUNTS_FORMAT = 1
 
 
 def remembered(name, query, count, leave_out=(), revision=None):
@@ -33,7 +36,7 @@ def remembered(name, query, count, leave_out=(), revision=None):
         if parameter not in NOT_COUNTED and parameter not in leave_out
     )
     digest = hashlib.sha256(repr((name, filters)).encode()).hexdigest()
-    key = f"count:{revision.number}:{digest}"
+    key = f"count:{COUNTS_FORMAT}:{revision.number}:{digest}"
     value = cache.get(key)
     if value is None:
         value = count()

@@ -96,8 +96,9 @@ class FacetClock:
 
     def run(self, count):
         """``count()``, or None when the budget ran out before or during it. Every count is
-        asked, with at least a millisecond, so a page sends the same queries whatever the
-        number of measures (a small count may still finish)."""
+        asked with the time left or, once that is spent, a millisecond (so the page may run
+        over the budget by a few milliseconds a facet): a page sends the same queries whatever
+        the number of measures, and a small count may still finish."""
         if not self.limited:
             return count()
         remaining_ms = max(1, int((self.deadline - time.monotonic()) * 1000))
