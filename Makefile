@@ -36,8 +36,9 @@ run: seed
 admin-user: migrate
 	$(BIN)/python manage.py createsuperuser
 
+# One test process per CPU (pytest-xdist): the browser and live-server tests mostly wait.
 test: install-dev browser-deps proxy-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: install-dev
 	$(BIN)/ruff check .
