@@ -12,7 +12,6 @@ kept per data revision for the filters they depend on (counts.py).
 """
 
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -74,25 +73,29 @@ QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cut off by its
 
 class FacetClock:
     """The facet time budget of one page (see the module's docstring). Use it as a context
-    manager: on PostgreSQL the counts then run in one transaction (or savepoint), each in a
-    savepoint with ``SET LOCAL statement_timeout`` set to the time left. The counts only read,
-    so that transaction is rolled back at the end, which lifts every limit it set."""
+    manager: on PostgreSQL the counts then run in a transaction (or a savepoint) whose
+    ``statement_timeout`` is set to the time left before each count. The counts only read, so
+    the transaction is rolled back at the end, which lifts the limit; a count cut off by it
+    rolls back the transaction there and the next count starts another."""
 
     def __init__(self, database):
         self.connection = connections[database]
         budget = settings.FACET_TIME_BUDGET_MS
         self.limited = budget > 0 and self.connection.vendor == "postgresql"
         self.deadline = time.monotonic() + budget / 1000
-        self.transaction = transaction.atomic(using=database) if self.limited else nullcontext()
+        self.transaction = None
 
     def __enter__(self):
-        self.transaction.__enter__()
         return self
 
     def __exit__(self, *exc):
-        if self.limited:
-            transaction.set_rollback(True, using=self.connection.alias)
-        return self.transaction.__exit__(*exc)
+        if self.transaction is not None:
+            self.end_transaction(*exc)
+
+    def end_transaction(self, *exc):
+        transaction.set_rollback(True, using=self.connection.alias)
+        finished, self.transaction = self.transaction, None
+        return finished.__exit__(*exc)
 
     def run(self, count):
         """``count()``, or None when the budget ran out before or during it. Every count is
@@ -101,15 +104,18 @@ class FacetClock:
         the number of measures, and a small count may still finish."""
         if not self.limited:
             return count()
+        if self.transaction is None:
+            self.transaction = transaction.atomic(using=self.connection.alias)
+            self.transaction.__enter__()
         remaining_ms = max(1, int((self.deadline - time.monotonic()) * 1000))
         try:
-            with transaction.atomic(using=self.connection.alias):
-                with self.connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL statement_timeout = %s", [remaining_ms])
-                return count()
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = %s", [remaining_ms])
+            return count()
         except OperationalError as error:
             if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
                 raise
+            self.end_transaction(type(error), error, error.__traceback__)
             return None
 
 
