@@ -504,3 +504,23 @@ def test_chart_text_is_readable_on_a_phone(browser_page, path):
     assert sizes, f"no chart text on {path}"
     assert min(sizes) >= 12, f"chart text of {min(sizes):.1f} px on {path}"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+@pytest.mark.parametrize("width", [PHONE["width"], 1280])
+def test_the_timeline_bars_are_thin_and_every_one_shows_the_year_gridlines(browser_page, width):
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(page.base_url + "/en/timeline/")
+    root_font = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    heights = page.eval_on_selector_all(
+        ".tbar-svg", "svgs => svgs.map(svg => svg.getBoundingClientRect().height)"
+    )
+    assert heights and max(heights) <= 1.1 * root_font, heights
+    # Each bar shows the gridlines drawn once on the page, as many as the axis has years.
+    lines = page.eval_on_selector_all("#tbar-grid line", "lines => lines.length")
+    assert lines >= 2
+    uses = page.eval_on_selector_all(
+        ".tbar-svg use",
+        "uses => uses.map(use => use.getBoundingClientRect().width > 0 ? use.href.baseVal : '')",
+    )
+    assert len(uses) == len(heights) and set(uses) == {"#tbar-grid"}

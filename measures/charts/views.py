@@ -6,6 +6,7 @@ templates from the coordinates worked out here, and each chart has a table of th
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Count, F, Q, Sum
 from django.http import QueryDict
@@ -287,7 +288,7 @@ class Period:
         """How many of its measures are not listed (all of them, or none)."""
         return self.measure_count - len(self.measures)
 
-    @property
+    @cached_property
     def list_url(self):
         """The list of measures starting in this period's year (the list filters by year)."""
         return list_url(start_year=self.starts_on.year) if self.starts_on else ""
