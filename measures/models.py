@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     Func,
     OuterRef,
@@ -569,6 +570,19 @@ class MeasureQuerySet(models.QuerySet):
                 search.write_documents(Measure.objects.all(), changed)
                 changed = []
         search.write_documents(Measure.objects.all(), changed)
+
+    def without_lead_body(self):
+        """The measures no bureau or department leads or funds: those with no link in
+        ``MeasureLink.objects.leading()``."""
+        return self.exclude(
+            Exists(
+                MeasureLink.objects.filter(
+                    measure=OuterRef("pk"),
+                    record__type=RecordType.BUREAU,
+                    role__in=[Role.LEADS, Role.FUNDS],
+                )
+            )
+        )
 
     def of_budget(self, budget=None):
         """The measures a Budget announced (today's when ``budget`` is None)."""

@@ -155,11 +155,7 @@ def money_by_lead_body():
         )
         for body in bodies
     ]
-    without_lead = (
-        Measure.objects.of_budget()
-        .with_amount()
-        .exclude(pk__in=MeasureLink.objects.leading().values("measure"))
-    )
+    without_lead = Measure.objects.of_budget().with_amount().without_lead_body()
     bars += unassigned_bar(without_lead, _("No lead body stated"))
     return BarChart(
         "lead-body",
