@@ -725,8 +725,42 @@ def test_a_facet_out_of_time_shows_its_options_without_counts(client, settings, 
     assert asked[-1] == "amount"
     assert by_parameter["amount"].counts_unavailable
     assert len(by_parameter["amount"].options) == 4
-    assert not by_parameter["bureau"].counts_unavailable  # counted before the slow one
+    assert not by_parameter["kind"].counts_unavailable  # counted before the slow one
     # The connection is usable afterwards, without the time limit.
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "0"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="statement time limits are PostgreSQL's"
+)
+def test_a_slow_record_facet_leaves_the_other_facets_their_counts(client, settings, monkeypatch):
+    from measures.listing import facets
+
+    linked_counts, column_counts = facets.linked_counts, facets.column_counts
+
+    def sleep(seconds):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(%s)", [seconds])
+
+    def slow_committees(filterset, parameter, selected_slugs):
+        if parameter == "committee":
+            sleep(2)
+        return linked_counts(filterset, parameter, selected_slugs)
+
+    def column_counts_of_a_large_search(filterset, parameter):
+        sleep(0.05)  # a few milliseconds each at 100,000 measures: more than the least time
+        return column_counts(filterset, parameter)
+
+    monkeypatch.setattr(facets, "linked_counts", slow_committees)
+    monkeypatch.setattr(facets, "column_counts", column_counts_of_a_large_search)
+    settings.FACET_TIME_BUDGET_MS = 1000
+    response = client.get("/en/measures/", {"q": "AI"})
+    shown = [facet.parameter for facet in response.context["facets"]]
+    assert shown == facets.FACETS  # the page's order, whatever the order of counting
+    by_parameter = dict(zip(shown, response.context["facets"], strict=True))
+    assert by_parameter["committee"].counts_unavailable
+    for parameter in ["budget", "kind", "status", "start_year", "amount"]:
+        assert not by_parameter[parameter].counts_unavailable, parameter
+        assert sum(option.count for option in by_parameter[parameter].options) > 0

@@ -40,6 +40,10 @@ FACETS = [*RECORD_FILTERS, "theme", "budget", "kind", "status", "start_year", "a
 # of bodies stays usable; the record-type index pages list them all.
 OPTION_LIMIT = 15
 LIMITED_FACETS = {*RECORD_FILTERS, "theme"}
+# Counted in this order: a facet on a column of the measures costs a few milliseconds even over
+# a broad search, one joining the links many times more, so the cheap ones are counted before
+# a slow one can spend the page's facet time.
+COUNTING_ORDER = sorted(FACETS, key=lambda parameter: parameter in LIMITED_FACETS)
 SINGLE_VALUE_FACETS = {"start_year", "amount"}
 
 
@@ -231,13 +235,13 @@ def facets(filterset):
     without_page = {key: values for key, values in query.lists() if key != "page"}
     english = not get_language().lower().startswith("zh")
     revision = DataRevision.current() if settings.COUNT_CACHE_SECONDS else None
-    result = []
+    counted = {}
     with FacetClock(filterset.queryset.db) as clock:
-        for parameter in FACETS:
-            result.append(
-                facet_of(filterset, parameter, query, without_page, english, clock, revision)
+        for parameter in COUNTING_ORDER:
+            counted[parameter] = facet_of(
+                filterset, parameter, query, without_page, english, clock, revision
             )
-    return result
+    return [counted[parameter] for parameter in FACETS]
 
 
 def facet_of(filterset, parameter, query, without_page, english, clock, revision):
