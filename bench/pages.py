@@ -4,8 +4,9 @@
         python -m bench.pages --samples --counts
 
 prints JSON: the URL of each benchmarked page, values of the dataset for generating filter
-combinations (``--samples``), and for each page the SQL queries one uncached request makes, its
-time and size (``--counts``; run it with ``BENCH_NO_CACHE=1`` so no cache answers).
+combinations (``--samples``), and for each page the SQL queries an uncached request makes, its
+time (the median of three requests) and size (``--counts``; run it with ``BENCH_NO_CACHE=1`` so
+no cache answers).
 
 The JSON API and the CSV export are found by URL name (``api-measure-list``, ``measure-csv``,
 in any namespace); a page whose view does not exist yet is ``null``.
@@ -14,6 +15,7 @@ in any namespace); a page whose view does not exist yet is ``null``.
 import argparse
 import json
 import re
+import statistics
 import sys
 import time
 from urllib.parse import urlencode
@@ -265,7 +267,7 @@ def samples(urls):
 
 
 def cold_counts(urls):
-    """The single-request table: queries and time of one uncached request to each page type."""
+    """The single-request table: queries and time of an uncached request to each page type."""
     return count_queries(cold_pages(urls))
 
 
@@ -295,10 +297,24 @@ BOOKKEEPING = re.compile(
 )
 
 
+# Each page's time is the median of this many requests: one request alone moved by half
+# (the API's record page: 63-67 ms in five runs, 156 ms once).
+TIMED_REQUESTS = 3
+
+
+def timed_get(client, url):
+    """``(response, body, seconds)`` of one request, the streamed body read to its end."""
+    started = time.perf_counter()
+    response = client.get(url)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response, body, time.perf_counter() - started
+
+
 def count_queries(urls, pages=None):
-    """Queries, time and size of one request to each page (after one warm-up request, which
+    """Queries, time and size of a request to each page, after one warm-up request (which
     fills no cache when run with ``BENCH_NO_CACHE=1``: it warms the database's buffers and the
-    templates, as any reader before the edit did)."""
+    templates, as any reader before the edit did). The queries are those of the first timed
+    request; the time is the median of ``TIMED_REQUESTS``."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -315,19 +331,16 @@ def count_queries(urls, pages=None):
             client.get(url)
             timer = QueryTimer()
             with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timer):
-                started = time.perf_counter()
-                response = client.get(url)
-                body = (
-                    b"".join(response.streaming_content) if response.streaming else response.content
-                )
-                elapsed = time.perf_counter() - started
+                response, body, elapsed = timed_get(client, url)
+            times = [elapsed] + [timed_get(client, url)[2] for _ in range(TIMED_REQUESTS - 1)]
         except Exception as error:  # a broken page is reported, not fatal to the benchmark
             result[page] = {"status": 500, "error": f"{type(error).__name__}: {error}"[:300]}
             continue
         result[page] = {
             "status": response.status_code,
             "queries": sum(1 for query in captured if not BOOKKEEPING.match(query["sql"])),
-            "ms": round(elapsed * 1000, 1),
+            "ms": round(statistics.median(times) * 1000, 1),
+            "ms_each": [round(seconds * 1000, 1) for seconds in times],
             "kb": round(len(body) / 1024, 1),
             "sql_ms": round(sum(seconds for seconds, _, _ in timer.queries) * 1000, 1),
             "slowest_query_ms": round(timer.slowest() * 1000, 1),

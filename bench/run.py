@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common  # noqa: E402
 from bench.common import log  # noqa: E402
+from bench.pages import TIMED_REQUESTS  # noqa: E402
 
 SMALL_MEASURES = 1_000
 # The targets, for N = 100,000 on this 2-core machine.
@@ -425,7 +426,8 @@ def cold_table(results):
     limit = results["cold_limit_ms"]
     limit_text = f"{limit:.0f} ms" if limit else "unknown (no ceiling row)"
     lines = [
-        f"Cold pages: one request each with no page cache (the first reader after an edit), "
+        f"Cold pages: requests with no page cache (the first reader after an edit; each time "
+        f"the median of {TIMED_REQUESTS}), "
         f"N = {n_big:,}; target: no page over {COLD_PAGE_TIMES_CEILING_P50}× the ceiling's "
         f"p50 = {limit_text}. Queries equal at both sizes for every page: "
         f"{'yes' if results['cold_queries_equal'] else '**NO**'}",
@@ -451,7 +453,7 @@ def queries_table(results):
     small, big = results["queries"]["small"], results["queries"]["big"]
     n_small, n_big = results["small_measures"], results["measures"]
     lines = [
-        f"SQL queries per page, one uncached request: N = {n_small:,} vs N = {n_big:,} "
+        f"SQL queries per page, an uncached request: N = {n_small:,} vs N = {n_big:,} "
         f"(equal for every page: {'yes' if results['queries_equal'] else '**NO**'}; the streamed "
         f"CSV export prefetches per chunk of rows, so its count follows the rows exported)",
         "",
