@@ -735,6 +735,36 @@ def test_a_facet_out_of_time_shows_its_options_without_counts(client, settings, 
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="statement time limits are PostgreSQL's"
 )
+def test_a_late_cancellation_does_not_cost_the_next_facet_its_count(client, settings):
+    """A count that ends just as its time runs out can have its cancellation land on the next
+    statement, the next facet's time limit: that facet is still counted."""
+    from django.db import OperationalError
+
+    late = {"pending": True}
+
+    def cancel_the_first_time_limit(execute, sql, params, many, context):
+        if sql.startswith("SET LOCAL statement_timeout") and late.pop("pending", False):
+            execute(sql, params, many, context)
+            with connection.cursor() as cursor:
+                # What a late cancellation gives: the transaction aborted, error 57014.
+                try:
+                    cursor.execute("SET LOCAL statement_timeout = 1; SELECT pg_sleep(0.1)")
+                except OperationalError as error:
+                    assert error.__cause__.sqlstate == "57014"
+                    raise
+        return execute(sql, params, many, context)
+
+    settings.FACET_TIME_BUDGET_MS = 5000
+    with connection.execute_wrapper(cancel_the_first_time_limit):
+        response = client.get("/en/measures/", {"kind": "research"})
+    assert "pending" not in late
+    facets = response.context["facets"]
+    assert [facet.parameter for facet in facets if facet.counts_unavailable] == []
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="statement time limits are PostgreSQL's"
+)
 def test_a_slow_record_facet_leaves_the_other_facets_their_counts(client, settings, monkeypatch):
     from measures.listing import facets
 

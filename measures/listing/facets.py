@@ -108,19 +108,33 @@ class FacetClock:
         the number of measures, and a small count may still finish."""
         if not self.limited:
             return count()
+        try:
+            self.limit_to_time_left()
+        except OperationalError as error:
+            # The cancellation of the count before, when it ended at its limit, can reach the
+            # statement after it: start afresh, so that this count is still asked.
+            self.end_canceled(error)
+            self.limit_to_time_left()
+        try:
+            return count()
+        except OperationalError as error:
+            self.end_canceled(error)
+            return None
+
+    def limit_to_time_left(self):
         if self.transaction is None:
             self.transaction = transaction.atomic(using=self.connection.alias)
             self.transaction.__enter__()
         remaining_ms = max(1, int((self.deadline - time.monotonic()) * 1000))
-        try:
-            with self.connection.cursor() as cursor:
-                cursor.execute("SET LOCAL statement_timeout = %s", [remaining_ms])
-            return count()
-        except OperationalError as error:
-            if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
-                raise
-            self.end_transaction(type(error), error, error.__traceback__)
-            return None
+        with self.connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = %s", [remaining_ms])
+
+    def end_canceled(self, error):
+        """Rolls back the transaction a statement cut off by its time limit left unusable;
+        any other error is raised."""
+        if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
+            raise error
+        self.end_transaction(type(error), error, error.__traceback__)
 
 
 def linked_counts(filterset, parameter, selected_slugs):
