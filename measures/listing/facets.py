@@ -97,9 +97,12 @@ class FacetClock:
             self.end_transaction(*exc)
 
     def end_transaction(self, *exc):
+        """Rolls the counts' transaction back. A late cancellation of the last count can make
+        that rollback fail: Django then closes the connection (the next query opens another),
+        or, inside a transaction of the caller, marks that transaction for rollback."""
         transaction.set_rollback(True, using=self.connection.alias)
         finished, self.transaction = self.transaction, None
-        return finished.__exit__(*exc)
+        finished.__exit__(*exc)
 
     def run(self, count):
         """``count()``, or None when the budget ran out before or during it. Every count is
@@ -122,9 +125,12 @@ class FacetClock:
             return None
 
     def limit_to_time_left(self):
+        """Opens the counts' transaction if none is open, and limits its next statement to
+        the time left."""
         if self.transaction is None:
-            self.transaction = transaction.atomic(using=self.connection.alias)
-            self.transaction.__enter__()
+            counts = transaction.atomic(using=self.connection.alias)
+            counts.__enter__()
+            self.transaction = counts
         remaining_ms = max(1, int((self.deadline - time.monotonic()) * 1000))
         with self.connection.cursor() as cursor:
             cursor.execute("SET LOCAL statement_timeout = %s", [remaining_ms])
