@@ -338,7 +338,7 @@ class Timeline:
         def percent_of(date):
             return round((date - start).days / span * 100, 2)
 
-        # A gridline every year, or every few years over a long span (every bar draws them).
+        # A gridline every year, or every few years over a long span (every bar shows them).
         step = -(-(last_year + 1 - first_year) // MAXIMUM_TICKS)
         self.ticks = [
             YearTick(str(year), percent_of(datetime.date(year, 1, 1)))
