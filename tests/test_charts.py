@@ -86,6 +86,17 @@ def test_the_charts_follow_new_data_including_groups_with_nothing_stated():
     assert totals["lead-body"][link.record.slug] >= 700_000_000 + 9_000_000
 
 
+def test_a_measure_has_no_lead_body_exactly_when_leading_names_none():
+    funded_only, unlinked, partnered = make_measures(3)
+    funded_only.record_links.update(role=Role.FUNDS)
+    unlinked.record_links.all().delete()
+    partnered.record_links.update(role=Role.PARTNERS)
+    named = set(MeasureLink.objects.leading().values_list("measure", flat=True))
+    without = set(Measure.objects.without_lead_body().values_list("pk", flat=True))
+    assert without == set(Measure.objects.values_list("pk", flat=True)) - named
+    assert {unlinked.pk, partnered.pk} <= without and funded_only.pk not in without
+
+
 def test_the_kind_bars_add_up_to_all_the_money():
     kinds = next(chart for chart in funding_charts() if chart.slug == "kind")
     assert kinds.total_hkd == sum(m.amount_hkd for m in measures_with_amounts())
