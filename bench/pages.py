@@ -275,7 +275,7 @@ class QueryTimer:
     """Times every query to the microsecond (Django's own log rounds to the millisecond)."""
 
     def __init__(self):
-        self.queries = []  # (seconds, sql)
+        self.queries = []  # (seconds, sql, params)
 
     def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
@@ -288,9 +288,10 @@ class QueryTimer:
         return max((seconds for seconds, _, _ in self.queries), default=0)
 
 
-# Statements that only manage the transaction: the list page counts each facet in a savepoint,
-# and a count cut off by its time limit adds a ROLLBACK TO SAVEPOINT. They are not counted as
-# queries, which are compared across sizes to find reads that grow with the data.
+# Statements that only manage the transaction: the list page counts its facets in a transaction,
+# setting each count's time limit first (SET LOCAL), and a count cut off by it adds a ROLLBACK
+# and a new BEGIN (savepoints inside a test's transaction). They are not counted as queries,
+# which are compared across sizes to find reads that grow with the data.
 BOOKKEEPING = re.compile(
     r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT|SET LOCAL|BEGIN|COMMIT|ROLLBACK)\b",
     re.IGNORECASE,
@@ -313,8 +314,9 @@ def timed_get(client, url):
 def count_queries(urls, pages=None):
     """Queries, time and size of a request to each page, after one warm-up request (which
     fills no cache when run with ``BENCH_NO_CACHE=1``: it warms the database's buffers and the
-    templates, as any reader before the edit did). The queries are those of the first timed
-    request; the time is the median of ``TIMED_REQUESTS``."""
+    templates, as any reader before the edit did). One request counts and times the queries;
+    the page's time is the median of ``TIMED_REQUESTS`` requests after it, without that
+    instrumentation."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -331,10 +333,10 @@ def count_queries(urls, pages=None):
             client.get(url)
             timer = QueryTimer()
             with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timer):
-                response, body, elapsed = timed_get(client, url)
+                response, body, _ = timed_get(client, url)
             # Read before the next request: each request empties the connection's query log.
             queries = sum(1 for query in captured if not BOOKKEEPING.match(query["sql"]))
-            times = [elapsed] + [timed_get(client, url)[2] for _ in range(TIMED_REQUESTS - 1)]
+            times = [timed_get(client, url)[2] for _ in range(TIMED_REQUESTS)]
         except Exception as error:  # a broken page is reported, not fatal to the benchmark
             result[page] = {"status": 500, "error": f"{type(error).__name__}: {error}"[:300]}
             continue

@@ -98,7 +98,7 @@ def main(argv=None):
         common.prepare_database(url, size, build=not args.skip_build)
     common.collect_static(big_url)
 
-    log("Counting the queries of each page (one uncached request each)")
+    log("Counting the queries of each page and timing it (uncached requests)")
     big = common.page_facts(big_url, samples=True, counts=True, cold=True)
     small = common.page_facts(small_url, counts=True, cold=True)
     urls = big["urls"]
