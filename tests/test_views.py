@@ -838,3 +838,33 @@ def test_a_slow_record_facet_leaves_the_other_facets_their_counts(client, settin
     for parameter in ["budget", "kind", "status", "start_year", "amount"]:
         assert not by_parameter[parameter].counts_unavailable, parameter
         assert sum(option.count for option in by_parameter[parameter].options) > 0
+
+
+@pytest.mark.parametrize(
+    ("prefix", "heading", "downloads"),
+    [
+        ("/en", "{:,} measures", "Download these {:,} measures"),
+        ("", "{:,}項措施", "按上述篩選條件下載這 {:,} 項措施"),
+    ],
+)
+def test_a_list_of_thousands_counts_them_with_separators(client, prefix, heading, downloads):
+    template = Measure.objects.first()
+    Measure.objects.bulk_create(
+        Measure(
+            slug=f"many-{number}",
+            name_zh=f"措施{number}",
+            name_en=f"Measure {number}",
+            summary_zh=template.summary_zh,
+            summary_en=template.summary_en,
+            kind=template.kind,
+            budget=template.budget,
+            status_at_announcement=template.status_at_announcement,
+            status=template.status_at_announcement,
+            status_as_of=template.status_as_of,
+        )
+        for number in range(1000)
+    )
+    total = Measure.objects.count()
+    page = client.get(f"{prefix}/measures/").content.decode()
+    assert re.search(rf'id="results-heading"[^>]*>\s*{re.escape(heading.format(total))}\s*<', page)
+    assert downloads.format(total) in page
