@@ -715,6 +715,11 @@ def test_options_no_measure_has_stay_visible_but_cannot_be_chosen(client):
     assert any(option.count == 0 for option in kinds.options)
 
 
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="statement time limits are PostgreSQL's"
+)
+
+
 def sleep_in_the_database(seconds):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_sleep(%s)", [seconds])
@@ -743,9 +748,7 @@ def assert_no_time_limit_left():
         assert cursor.fetchone()[0] == "0"
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="statement time limits are PostgreSQL's"
-)
+@postgresql_only
 def test_a_facet_out_of_time_shows_its_options_without_counts(client, settings, monkeypatch):
     asked = slow_column_facets(monkeypatch, {"status": 2, "amount": 2})
     settings.FACET_TIME_BUDGET_MS = 1000
@@ -765,9 +768,7 @@ def test_a_facet_out_of_time_shows_its_options_without_counts(client, settings, 
     assert_no_time_limit_left()
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="statement time limits are PostgreSQL's"
-)
+@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_out_of_time_outside_a_transaction_as_in_production(
     client, settings, monkeypatch, load_curated_data
@@ -786,9 +787,7 @@ def test_out_of_time_outside_a_transaction_as_in_production(
     assert_no_time_limit_left()
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="statement time limits are PostgreSQL's"
-)
+@postgresql_only
 def test_a_late_cancellation_does_not_cost_the_next_facet_its_count(client, settings):
     """A count that ends just as its time runs out can have its cancellation land on the next
     statement, the next facet's time limit: that facet is still counted."""
@@ -814,9 +813,7 @@ def test_a_late_cancellation_does_not_cost_the_next_facet_its_count(client, sett
     assert [facet.parameter for facet in facets if facet.counts_unavailable] == []
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="statement time limits are PostgreSQL's"
-)
+@postgresql_only
 def test_a_slow_record_facet_leaves_the_other_facets_their_counts(client, settings, monkeypatch):
     from measures.listing import facets
 
