@@ -197,6 +197,47 @@ def test_the_developments_page_filters(client, query, expected):
     }
 
 
+def menu_options(page, select_id):
+    select = re.search(rf'<select id="{select_id}".*?</select>', page, re.S).group(0)
+    return re.findall(r'<option value="([^"]+)"( selected)?', select)
+
+
+def test_the_developments_menus_list_the_busiest_and_the_selected(client, monkeypatch):
+    from measures.developments import views
+
+    with_developments = (
+        Measure.objects.filter(developments__isnull=False).distinct().order_by("slug")
+    )
+    assert with_developments.count() >= 2
+    page = text(client.get("/en/developments/"))
+    assert [slug for slug, _ in menu_options(page, "development-measure")] == list(
+        with_developments.order_by("name_en").values_list("slug", flat=True)
+    )
+    assert "with the most developments are listed" not in page
+
+    monkeypatch.setattr(views, "MENU_LIMIT", 1)
+    page = text(client.get("/en/developments/"))
+    assert menu_options(page, "development-measure") == [(SANDY_RIDGE, "")]
+    assert (
+        f"The 1 measures with the most developments are listed, of {with_developments.count()}"
+        in page
+    )
+    assert len(menu_options(page, "development-body")) == 1
+    assert "The 1 bodies with the most developments are listed" in page
+    chinese = text(client.get("/developments/"))
+    assert "此處列出發展最多的 1 項措施" in chinese
+    assert "此處列出發展最多的 1 個政策局或部門" in chinese
+
+    other = with_developments.exclude(slug=SANDY_RIDGE).first()
+    page = text(client.get("/en/developments/", {"measure": other.slug}))
+    assert sorted(menu_options(page, "development-measure")) == sorted(
+        [(SANDY_RIDGE, ""), (other.slug, " selected")]
+    )
+    assert set(developments_shown(client.get("/en/developments/", {"measure": other.slug}))) == set(
+        other.developments.values_list("slug", flat=True)
+    )
+
+
 def test_a_bad_month_is_a_message_on_the_page_and_a_400_in_the_api(client):
     response = client.get("/en/developments/", {"month": "March"})
     assert response.status_code == 200

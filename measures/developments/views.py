@@ -1,6 +1,6 @@
 """What happened to the measures since they were announced: the page of every development."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils.decorators import method_decorator
 from django_filters.views import FilterView
@@ -11,6 +11,17 @@ from ..models import Bureau, Development, Measure, MeasureLink
 from .filters import DevelopmentFilter
 
 DEVELOPMENTS_PER_PAGE = 50
+# The measure and body menus list this many options (those with the most developments), so
+# that they stay usable whatever the number of developments; a measure's own page lists its own.
+MENU_LIMIT = 100
+
+
+def menu(options, selected_slugs):
+    """``(listed, total)``: the ``MENU_LIMIT`` options (annotated with ``development_count``)
+    with the most developments, and any selected one, by name; and how many options there are."""
+    busiest = options.order_by("-development_count", "pk").values("pk")[:MENU_LIMIT]
+    listed = options.filter(Q(pk__in=busiest) | Q(slug__in=selected_slugs)).order_by("name_en")
+    return listed, options.count()
 
 
 @method_decorator(cached_by_revision, name="dispatch")
@@ -24,27 +35,36 @@ class DevelopmentListView(NearestPage, FilterView):
     strict = False
 
     def get_context_data(self, **kwargs):
+        query = self.request.GET.copy()
+        query.pop("page", None)
         developments = Development.objects.order_by()
-        measures = Measure.objects.filter(pk__in=developments.values("measure")).annotate(
-            development_count=Count("developments")
+        measures, measure_total = menu(
+            Measure.objects.filter(pk__in=developments.values("measure")).annotate(
+                development_count=Count("developments")
+            ),
+            query.getlist("measure"),
         )
-        bodies = Bureau.objects.filter(
-            pk__in=MeasureLink.objects.filter(measure__in=developments.values("measure")).values(
-                "record"
-            )
-        ).order_by("name_en")
+        bodies, body_total = menu(
+            Bureau.objects.filter(
+                pk__in=MeasureLink.objects.filter(
+                    measure__in=developments.values("measure")
+                ).values("record")
+            ).annotate(development_count=Count("measures__developments", distinct=True)),
+            query.getlist("body"),
+        )
         months = (
             developments.annotate(month=TruncMonth("happened_on"))
             .values_list("month", flat=True)
             .distinct()
             .order_by("-month")
         )
-        query = self.request.GET.copy()
-        query.pop("page", None)
         return super().get_context_data(
             **kwargs,
-            measures_with_developments=measures.order_by("name_en"),
+            measures_with_developments=measures,
+            measures_listed_of=measure_total if measure_total > MENU_LIMIT else None,
             bodies=bodies,
+            bodies_listed_of=body_total if body_total > MENU_LIMIT else None,
+            menu_limit=MENU_LIMIT,
             months=months,
             query=query,
         )
