@@ -502,6 +502,20 @@ def test_the_about_page(client, prefix, words):
     assert f'href="{prefix}about/#statuses"' in measure_page
 
 
+def test_a_latest_development_known_by_its_month_is_given_by_its_month(client):
+    Development.objects.create(
+        measure=Measure.objects.get(slug=SANDY_RIDGE),
+        slug="operation-began",
+        happened_on=datetime.date(2026, 9, 1),
+        date_precision="month",
+        text_zh="開始運作。",
+        text_en="Began operating.",
+    )
+    page = text(client.get("/en/about/"))
+    assert "The latest development recorded is of 2026-09." in page
+    assert "2026-09-01" not in page
+
+
 def test_relations_cannot_point_a_measure_at_itself():
     measure = Measure.objects.get(slug=INSTITUTE)
     relation = MeasureRelation(from_measure=measure, to_measure=measure, kind="continues")
