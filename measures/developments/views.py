@@ -18,10 +18,12 @@ MENU_LIMIT = 100
 
 def menu(options, selected_slugs):
     """``(listed, total)``: the ``MENU_LIMIT`` options (annotated with ``development_count``)
-    with the most developments, and any selected one, by name; and how many options there are."""
+    with the most developments, and any selected one, by name; and how many options there
+    are when that is more than are listed (otherwise None)."""
     busiest = options.order_by("-development_count", "pk").values("pk")[:MENU_LIMIT]
     listed = options.filter(Q(pk__in=busiest) | Q(slug__in=selected_slugs)).order_by("name_en")
-    return listed, options.count()
+    total = options.count()
+    return listed, total if total > MENU_LIMIT else None
 
 
 @method_decorator(cached_by_revision, name="dispatch")
@@ -38,13 +40,13 @@ class DevelopmentListView(NearestPage, FilterView):
         query = self.request.GET.copy()
         query.pop("page", None)
         developments = Development.objects.order_by()
-        measures, measure_total = menu(
+        measures, measures_listed_of = menu(
             Measure.objects.filter(pk__in=developments.values("measure")).annotate(
                 development_count=Count("developments")
             ),
             query.getlist("measure"),
         )
-        bodies, body_total = menu(
+        bodies, bodies_listed_of = menu(
             Bureau.objects.filter(
                 pk__in=MeasureLink.objects.filter(
                     measure__in=developments.values("measure")
@@ -61,9 +63,9 @@ class DevelopmentListView(NearestPage, FilterView):
         return super().get_context_data(
             **kwargs,
             measures_with_developments=measures,
-            measures_listed_of=measure_total if measure_total > MENU_LIMIT else None,
+            measures_listed_of=measures_listed_of,
             bodies=bodies,
-            bodies_listed_of=body_total if body_total > MENU_LIMIT else None,
+            bodies_listed_of=bodies_listed_of,
             menu_limit=MENU_LIMIT,
             months=months,
             query=query,
