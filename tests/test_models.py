@@ -126,6 +126,17 @@ def test_localized_name_follows_the_language():
     assert measure.localized("name", "zh-hant") == "測試措施"
 
 
+def test_choice_labels_follow_the_language_and_an_unknown_value_reads_as_itself():
+    measure = Measure(status="ongoing")
+    link = MeasureLink(role="leads")
+    with translation.override("en"):
+        assert (measure.get_status_display(), link.get_role_display()) == ("Ongoing", "Leads")
+    with translation.override("zh-hant"):
+        assert (measure.get_status_display(), link.get_role_display()) == ("持續進行", "牽頭")
+    measure.status = "no-such-status"
+    assert measure.get_status_display() == "no-such-status"
+
+
 def test_bureau_succession_is_data():
     erb = Bureau.objects.get(slug="employees-retraining-board")
     assert erb.successor.slug == "upskill-hong-kong"
