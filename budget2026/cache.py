@@ -23,12 +23,30 @@ class RedisResting(redis.ConnectionError):
     """Raised instead of asking a Redis that failed recently (django-redis ignores it)."""
 
 
+def unless_resting(client, send):
+    """``send()``, unless the Redis of ``client`` failed to answer less than its
+    ``backoff_seconds`` ago; a connection error or a timeout starts such a rest."""
+    pool = client.connection_pool
+    resting_until = getattr(pool, "resting_until", 0.0)
+    if time.monotonic() < resting_until:
+        raise RedisResting("Redis failed to answer a moment ago; not asking it yet")
+    try:
+        return send()
+    except (redis.ConnectionError, redis.TimeoutError) as error:
+        pool.resting_until = time.monotonic() + client.backoff_seconds
+        logger.warning(
+            "Redis failed (%s); serving without the cache for %s s", error, client.backoff_seconds
+        )
+        raise
+
+
 class BackingOffRedis(redis.Redis):
     """redis-py's client, resting ``backoff_seconds`` after a connection error or a timeout.
 
     The end of the rest is kept on the connection pool, which django-redis shares between the
     threads of a process (one pool per Redis address). Errors that Redis answers with, such as
-    ``-OOM``, come back at once and are not a reason to rest.
+    ``-OOM``, come back at once and are not a reason to rest. Its pipelines (``set_many()``)
+    rest with it.
     """
 
     def __init__(self, *args, backoff_seconds=5.0, **kwargs):
@@ -36,18 +54,24 @@ class BackingOffRedis(redis.Redis):
         self.backoff_seconds = backoff_seconds
 
     def execute_command(self, *args, **options):
-        pool = self.connection_pool
-        resting_until = getattr(pool, "resting_until", 0.0)
-        if time.monotonic() < resting_until:
-            raise RedisResting("Redis failed to answer a moment ago; not asking it yet")
-        try:
-            return super().execute_command(*args, **options)
-        except (redis.ConnectionError, redis.TimeoutError) as error:
-            pool.resting_until = time.monotonic() + self.backoff_seconds
-            logger.warning(
-                "Redis failed (%s); serving without the cache for %s s", error, self.backoff_seconds
-            )
-            raise
+        send = super().execute_command
+        return unless_resting(self, lambda: send(*args, **options))
+
+    def pipeline(self, transaction=True, shard_hint=None):
+        pipeline = BackingOffPipeline(
+            self.connection_pool, self.response_callbacks, transaction, shard_hint
+        )
+        pipeline.backoff_seconds = self.backoff_seconds
+        return pipeline
+
+
+class BackingOffPipeline(redis.client.Pipeline):
+    """A pipeline of ``BackingOffRedis``: ``execute()`` sends its commands together, unless
+    Redis is resting, and a failure starts a rest."""
+
+    def execute(self, raise_on_error=True):
+        send = super().execute
+        return unless_resting(self, lambda: send(raise_on_error))
 
 
 class SkipWhileResting(logging.Filter):

@@ -383,3 +383,32 @@ def test_a_redis_that_never_answers_is_left_alone_after_one_timeout(client, redi
     messages = [record.getMessage() for record in caplog.records]
     assert messages.count("Exception ignored") == 1  # the rest is quiet
     assert any("serving without the cache for 60 s" in message for message in messages)
+
+
+def answer_all_but_batched_writes(command):
+    """Answers as an empty Redis would, but never answers a batch of writes (MULTI)."""
+    if command[0] == "HELLO":
+        return b"%1\r\n$5\r\nproto\r\n:3\r\n"
+    if command[0] in ("CLIENT", "PING", "SET"):
+        return b"+OK\r\n"
+    if command[0] == "GET":
+        return b"_\r\n"
+    if command[0] == "MGET":
+        keys = len(command) - 1
+        return b"*%d\r\n" % keys + b"_\r\n" * keys
+    return None
+
+
+def test_a_batch_of_counts_that_redis_never_takes_starts_the_same_rest(
+    client, redis_double, caplog
+):
+    redis = redis_double(answer_all_but_batched_writes)
+    with caplog.at_level(logging.WARNING, logger="budget2026.cache"):
+        for url in ["/en/measures/", "/en/measures/?kind=public_service", DETAIL]:
+            response = client.get(url)
+            assert response.status_code == 200
+    sent = [command[0] for command in redis.commands]
+    assert "MULTI" in sent
+    assert sent[sent.index("MULTI") + 1 :] == []  # nothing is asked of Redis after the timeout
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("serving without the cache for 60 s" in message for message in messages) == 1

@@ -4,6 +4,10 @@ sort or switch language on the same filters share them: a list's total and its f
 A count is kept under the filters it depends on (the request's canonical query, less the
 parameters that change no count) and the data revision, so an edit makes the next reader count
 afresh. ``COUNT_CACHE_SECONDS`` bounds how long an unused count stays; 0 keeps none.
+
+A page's facets read their kept counts in one request to the cache and write the new ones in
+another (``KeptCounts``): one request per count made a list page wait for 24 answers from the
+cache, a fifth of its time under load.
 """
 
 import hashlib
@@ -22,26 +26,56 @@ NOT_COUNTED = {"sort", "page"}
 COUNTS_FORMAT = 1
 
 
-def remembered(name, query, count, leave_out=(), revision=None):
-    """``count()``, or what it gave for the same ``name`` and filters (``query`` less
-    ``leave_out``) at this data revision (``revision``, read when not given). A count that gives
-    None (it ran out of time) is not kept, so the next reader tries again."""
-    seconds = settings.COUNT_CACHE_SECONDS
-    if not seconds:
-        return count()
-    revision = revision or DataRevision.current()
+def count_key(name, query, leave_out, revision):
+    """The cache key of the count ``name`` over the filters of ``query`` less ``leave_out``."""
     filters = sorted(
         (parameter, tuple(query.getlist(parameter)))
         for parameter in query
         if parameter not in NOT_COUNTED and parameter not in leave_out
     )
     digest = hashlib.sha256(repr((name, filters)).encode()).hexdigest()
-    key = f"count:{COUNTS_FORMAT}:{revision.number}:{digest}"
-    value = cache.get(key)
-    if value is None:
+    return f"count:{COUNTS_FORMAT}:{revision.number}:{digest}"
+
+
+class KeptCounts:
+    """Several counts of one request, kept at the current data revision. ``counts`` names each
+    ``{label: (name, leave_out)}``: those kept are read at once, ``get()`` gives one (counting
+    it if it was not kept) and ``save()`` keeps the new ones. A count that gives None (it ran
+    out of time) is not kept, so the next reader tries again."""
+
+    def __init__(self, query, counts):
+        self.seconds = settings.COUNT_CACHE_SECONDS
+        self.keys, self.kept, self.new = {}, {}, {}
+        if self.seconds:
+            revision = DataRevision.current()
+            self.keys = {
+                label: count_key(name, query, leave_out, revision)
+                for label, (name, leave_out) in counts.items()
+            }
+            self.kept = cache.get_many(list(self.keys.values()))
+
+    def get(self, label, count):
+        """The count ``label``: kept, or ``count()``."""
+        key = self.keys.get(label)
+        if key in self.kept:
+            return self.kept[key]
         value = count()
-        if value is not None:
-            cache.set(key, value, seconds)
+        if key is not None and value is not None:
+            self.new[key] = value
+        return value
+
+    def save(self):
+        if self.new:
+            cache.set_many(self.new, self.seconds)
+            self.new = {}
+
+
+def remembered(name, query, count, leave_out=()):
+    """``count()``, or what it gave for the same ``name`` and filters (``query`` less
+    ``leave_out``) at this data revision."""
+    kept = KeptCounts(query, {name: (name, leave_out)})
+    value = kept.get(name, count)
+    kept.save()
     return value
 
 

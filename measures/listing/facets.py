@@ -26,13 +26,12 @@ from django.utils.translation import get_language
 from ..models import (
     RECORD_MODELS,
     Budget,
-    DataRevision,
     MeasureKind,
     MeasureStatus,
     Theme,
 )
 from ..money import format_amount
-from .counts import remembered
+from .counts import KeptCounts
 from .filters import AMOUNT_BANDS, RECORD_FILTERS, MeasureFilter
 
 FACETS = [*RECORD_FILTERS, "theme", "budget", "kind", "status", "start_year", "amount"]
@@ -254,29 +253,41 @@ def facets(filterset):
     query = filterset.data if isinstance(filterset.data, QueryDict) else QueryDict(mutable=True)
     without_page = {key: values for key, values in query.lists() if key != "page"}
     english = not get_language().lower().startswith("zh")
-    revision = DataRevision.current() if settings.COUNT_CACHE_SECONDS else None
+    kept = KeptCounts(
+        query, {parameter: (count_name(filterset, parameter), {parameter}) for parameter in FACETS}
+    )
     counted = {}
     with FacetClock(filterset.queryset.db) as clock:
         for parameter in COUNTING_ORDER:
             counted[parameter] = facet_of(
-                filterset, parameter, query, without_page, english, clock, revision
+                filterset, parameter, query, without_page, english, clock, kept
             )
+    kept.save()
     return [counted[parameter] for parameter in FACETS]
 
 
-def facet_of(filterset, parameter, query, without_page, english, clock, revision):
-    """One facet: its options, counted within the time ``clock`` leaves (or kept from an
-    earlier count at this data ``revision``), and toggle links."""
+def chosen_records(filterset, parameter):
+    """The records or themes of ``parameter`` chosen in the request and found."""
+    return filterset.valid_data().get(parameter, [])
+
+
+def count_name(filterset, parameter):
+    """What a facet's counts are kept under, beside the other filters: a record or theme
+    facet's depend on which of its options are chosen (they are listed first)."""
+    if parameter in LIMITED_FACETS:
+        return (parameter, sorted(record.slug for record in chosen_records(filterset, parameter)))
+    return parameter
+
+
+def facet_of(filterset, parameter, query, without_page, english, clock, kept):
+    """One facet: its options, counted within the time ``clock`` leaves (or ``kept`` from an
+    earlier count at this data revision), and toggle links."""
     selected = set(query.getlist(parameter))
     if parameter in LIMITED_FACETS:
-        chosen = filterset.valid_data().get(parameter, [])
+        chosen = chosen_records(filterset, parameter)
         valid = {record.slug for record in chosen}
-        counted = remembered(
-            (parameter, sorted(valid)),
-            query,
-            lambda: clock.run(lambda: linked_counts(filterset, parameter, valid)),
-            leave_out={parameter},
-            revision=revision,
+        counted = kept.get(
+            parameter, lambda: clock.run(lambda: linked_counts(filterset, parameter, valid))
         )
         unavailable = counted is None
         if unavailable:
@@ -286,13 +297,7 @@ def facet_of(filterset, parameter, query, without_page, english, clock, revision
             for slug, n, name_zh, name_en in counted
         ]
     else:
-        counts = remembered(
-            parameter,
-            query,
-            lambda: clock.run(lambda: column_counts(filterset, parameter)),
-            leave_out={parameter},
-            revision=revision,
-        )
+        counts = kept.get(parameter, lambda: clock.run(lambda: column_counts(filterset, parameter)))
         unavailable = counts is None
         rows = column_options(parameter, counts)
     facet = Facet(parameter, facet_label(parameter), counts_unavailable=unavailable)
