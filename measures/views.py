@@ -9,6 +9,7 @@ from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .caching import cached_by_revision
+from .listing.views import nearest_page
 from .models import (
     AMOUNT_TYPE_DEFINITIONS,
     BUDGET_DAYS,
@@ -120,7 +121,9 @@ class RecordDetailView(DetailView):
         measures = Measure.objects.linked_to([record]).order_by(
             F("starts_on").asc(nulls_last=True), "name_en", "pk"
         )
-        page = Paginator(measures, self.measures_per_page).get_page(self.request.GET.get("page"))
+        page, page_message = nearest_page(
+            Paginator(measures, self.measures_per_page), self.request.GET.get("page")
+        )
         roles = {}
         for link in MeasureLink.objects.filter(record=record, measure__in=page.object_list):
             roles.setdefault(link.measure_id, []).append(link)
@@ -129,6 +132,7 @@ class RecordDetailView(DetailView):
         return super().get_context_data(
             **kwargs,
             page_obj=page,
+            page_message=page_message,
             measure_roles=[(measure, roles.get(measure.pk, [])) for measure in page],
             measure_count=record.measure_count,
             total_amount=record.total_amount_hkd,

@@ -419,6 +419,40 @@ def test_page_past_the_end_shows_the_last_page_with_a_message(client):
     assert client.get(EN_LIST, {"page": "abc"}).status_code == 200
 
 
+@pytest.mark.parametrize("number", ["0", "-2"])
+def test_page_below_one_shows_the_first_page_with_a_message(client, number):
+    make_measures(30)
+    response = client.get(EN_LIST, {"page": number})
+    assert response.context["page_obj"].number == 1
+    assert f"There is no page {number}: showing page 1 of 3." in response.content.decode()
+
+
+def test_a_long_page_number_is_shown_cut_short_not_as_another_number(client):
+    response = client.get(EN_LIST, {"page": "9" * 25})
+    page = response.content.decode()
+    assert f"There is no page {'9' * 20}…: showing page 2 of 2." in page
+
+
+def test_a_page_that_exists_has_no_message(client):
+    response = client.get(EN_LIST, {"page": "2"})
+    assert response.context["page_message"] is None
+    assert "There is no page" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/en/developments/",
+        "/en/bureaux/hksar-government/",
+        "/en/measures/options/theme/",
+    ],
+)
+def test_every_paged_page_says_when_it_shows_another_page_than_asked(client, url):
+    response = client.get(url, {"page": "99"})
+    assert response.status_code == 200
+    assert "There is no page 99: showing page 1 of 1." in response.content.decode()
+
+
 # --- Detail pages ---------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """The list of measures (filters, facets, sorting and pages) and every option of a facet."""
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -24,16 +24,45 @@ from .facets import (
 from .filters import MeasureFilter
 
 MEASURES_PER_PAGE = 20
+# A page number this long is shown cut short in the message about it.
+ECHOED_PAGE_LENGTH = 20
+
+
+def nearest_page(paginator, requested):
+    """``(page, message)``: the page numbered ``requested`` (the ``page`` parameter, or None)
+    or, when there is no such page, the nearest one (the first for a number below 1 or not a
+    number, the last past the end) with a message saying so (otherwise None)."""
+    try:
+        return paginator.page(requested or 1), None
+    except PageNotAnInteger:
+        page = paginator.page(1)
+    except EmptyPage:
+        page = paginator.page(1 if int(requested) < 1 else paginator.num_pages)
+    if len(requested) > ECHOED_PAGE_LENGTH:
+        requested = requested[:ECHOED_PAGE_LENGTH] + "…"
+    message = _("There is no page %(requested)s: showing page %(shown)s of %(total)s.") % {
+        "requested": requested,
+        "shown": page.number,
+        "total": paginator.num_pages,
+    }
+    return page, message
 
 
 class NearestPage:
-    """A list view whose page number past the end or not a number shows the nearest page
-    instead of a 404."""
+    """A list view whose page number past the end, below 1 or not a number shows the nearest
+    page with a message (``page_message``) instead of a 404."""
+
+    page_message = None
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        page, self.page_message = nearest_page(paginator, self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page_message"] = self.page_message
+        return context
 
 
 @method_decorator(cached_by_revision, name="dispatch")
@@ -70,15 +99,6 @@ class MeasureListView(NearestPage, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
-        requested = self.request.GET.get("page")
-        if requested and str(page.number) != requested:
-            context["page_message"] = _(
-                "There is no page %(requested)s: showing page %(shown)s of %(total)s."
-            ) % {
-                "requested": requested[:20],
-                "shown": page.number,
-                "total": page.paginator.num_pages,
-            }
         page.object_list = page.object_list.with_links()
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -110,7 +130,7 @@ class FacetOptionsView(TemplateView):
         rows = Paginator(
             linked_count_rows(filterset, parameter, sorted(selected)), self.options_per_page
         )
-        page = rows.get_page(self.request.GET.get("page"))
+        page, page_message = nearest_page(rows, self.request.GET.get("page"))
         without_page = dict(query.lists())
         options = [
             FacetOption(
@@ -129,6 +149,7 @@ class FacetOptionsView(TemplateView):
             label=facet_label(parameter),
             options=options,
             page_obj=page,
+            page_message=page_message,
             list_url=reverse("measures:measure-list") + (f"?{query.urlencode()}" if query else ""),
             active_filters=active_filters(filterset, query),
         )
