@@ -467,6 +467,13 @@ def test_measure_detail_shows_everything_in_chinese(client):
     assert 'lang="zh-Hant-HK"' in page
 
 
+@pytest.mark.parametrize("prefix, end", [("", "，第3段。"), ("/en", ", paragraph 3.")])
+def test_the_quoted_sentence_s_source_ends_with_its_paragraph_and_a_full_stop(client, prefix, end):
+    page = client.get(f"{prefix}/measures/hk-ai-rnd-institute/").content.decode()
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", page, re.DOTALL).group(1)
+    assert re.sub(r"<[^>]+>", "", caption).endswith(end)
+
+
 def test_measure_detail_in_english(client):
     response = client.get("/en/measures/ai-subsidy-scheme/")
     page = response.content.decode()
