@@ -186,6 +186,13 @@ def test_the_timeline_groups_by_stated_period(client):
         assert f'href="{measure.get_absolute_url()}"' in page
 
 
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_no_two_periods_of_the_timeline_share_a_label(client, prefix):
+    periods = client.get(f"{prefix}/timeline/").context["timeline"].periods
+    labels = [period.label for period in periods if period.label]
+    assert len(labels) == len(set(labels)), labels
+
+
 def test_the_timeline_is_in_chinese_at_the_root(client):
     page = client.get("/timeline/").content.decode()
     assert "下半年" in page
