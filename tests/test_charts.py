@@ -97,6 +97,25 @@ def test_a_measure_has_no_lead_body_exactly_when_leading_names_none():
     assert {unlinked.pk, partnered.pk} <= without and funded_only.pk not in without
 
 
+@pytest.mark.parametrize(
+    "language, label",
+    [("en", "No bureau or department named"), ("zh-hant", "沒有列明政策局或部門")],
+)
+def test_money_from_a_fund_that_no_bureau_is_named_beside_is_shown_as_naming_no_bureau(
+    language, label
+):
+    qef = Measure.objects.get(slug="qef-digital-education")  # funded by the QEF alone
+    assert not qef.record_links.filter(record__type="bureau").exists()
+    with translation.override(language):
+        chart = next(chart for chart in funding_charts() if chart.slug == "lead-body")
+        unassigned = next(bar for bar in chart.bars if not bar.key)
+        assert str(unassigned.label) == label
+    assert unassigned.total_hkd == sum(
+        m.amount_hkd for m in Measure.objects.of_budget().with_amount().without_lead_body()
+    )
+    assert unassigned.total_hkd >= qef.amount_hkd
+
+
 def test_the_kind_bars_add_up_to_all_the_money():
     kinds = next(chart for chart in funding_charts() if chart.slug == "kind")
     assert kinds.total_hkd == sum(m.amount_hkd for m in measures_with_amounts())

@@ -156,17 +156,18 @@ def money_by_lead_body():
         for body in bodies
     ]
     without_lead = Measure.objects.of_budget().with_amount().without_lead_body()
-    bars += unassigned_bar(without_lead, _("No lead body stated"))
+    bars += unassigned_bar(without_lead, _("No bureau or department named"))
     return BarChart(
         "lead-body",
         _("Money by lead body"),
         bars,
         notes=[
             _(
-                "A measure’s lead body is the bureau, department or body the source says leads "
-                "it; where none is said to lead it, the body that funds it. Measures naming "
-                "neither are counted under “No lead body stated”. A measure with two lead "
-                "bodies counts under each."
+                "A measure’s lead body is the bureau or department the source says leads it; "
+                "where none is said to lead it, the bureau or department that funds it. "
+                "Measures naming neither (one paid from a fund or scheme that no bureau is "
+                "named beside, for instance) are counted under “No bureau or department "
+                "named”. A measure with two lead bodies counts under each."
             )
         ],
     )
