@@ -254,6 +254,22 @@ def test_unknown_parameters_are_ignored_as_on_the_html_list(client):
     assert api_slugs(client, "/", "utm_source=newsletter") == api_slugs(client, "/", "")
 
 
+@pytest.mark.parametrize(
+    "query, same_as",
+    [
+        ("kind=", ""),
+        ("bureau=&status=", ""),
+        ("kind=&kind=education", "kind=education"),
+        ("q=&start_year=&theme=", ""),
+    ],
+)
+def test_a_parameter_given_empty_filters_nothing_as_on_the_html_list(client, query, same_as):
+    assert api_slugs(client, "/", query) == api_slugs(client, "/", same_as)
+    csv = client.get(f"/measures.csv?{query}")
+    assert csv.status_code == 200
+    assert csv.getvalue() == client.get(f"/measures.csv?{same_as}").getvalue()
+
+
 def test_detail_ignores_list_filters(client):
     response = client.get(f"{API}ai-subsidy-scheme/", {"kind": "education"})
     assert response.status_code == 200

@@ -197,6 +197,18 @@ def test_the_developments_page_filters(client, query, expected):
     }
 
 
+def test_the_developments_form_sent_untouched_shows_every_development_at_a_short_address(
+    client,
+):
+    untouched = {"measure": "", "body": "", "month": "", "status_changed": "", "status": ""}
+    response = client.get("/en/developments/", untouched)
+    assert response.status_code == 302 and response["Location"] == "/en/developments/"
+    response = client.get("/en/developments/", {**untouched, "body": "cyberport"})
+    assert response["Location"] == "/en/developments/?body=cyberport"
+    api = client.get("/api/developments/", untouched)
+    assert api.status_code == 200 and api.json()["count"] == Development.objects.count()
+
+
 def menu_options(page, select_id):
     select = re.search(rf'<select id="{select_id}".*?</select>', page, re.S).group(0)
     return re.findall(r'<option value="([^"]+)"( selected)?', select)

@@ -6,7 +6,7 @@ from django.utils.decorators import method_decorator
 from django_filters.views import FilterView
 
 from ..caching import cached_by_revision
-from ..listing.views import NearestPage
+from ..listing.views import NearestPage, ShortAddress
 from ..models import Bureau, Development, Measure, MeasureLink
 from .filters import DevelopmentFilter
 
@@ -27,7 +27,7 @@ def menu(options, selected_slugs):
 
 
 @method_decorator(cached_by_revision, name="dispatch")
-class DevelopmentListView(NearestPage, FilterView):
+class DevelopmentListView(ShortAddress, NearestPage, FilterView):
     """Every development, newest first, filtered by measure, body, month and status change."""
 
     filterset_class = DevelopmentFilter

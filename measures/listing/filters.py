@@ -22,6 +22,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -45,6 +46,28 @@ MAX_SEARCH_LENGTH = 200
 MAX_SEARCH_WORDS = 8
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 RECORD_FILTERS = list(RECORD_MODELS)  # committee, institute, funding_scheme, ...
+
+
+def without_empty_values(query):
+    """A copy of the QueryDict ``query`` without its empty values (and so without a parameter
+    given only empty), in the same order."""
+    kept = QueryDict(mutable=True)
+    for parameter, values in query.lists():
+        values = [value for value in values if value != ""]
+        if values:
+            kept.setlist(parameter, values)
+    return kept
+
+
+class EmptyMeansAny:
+    """A FilterSet for which a parameter given empty (``?kind=``, as a filter form's untouched
+    menu sends it) filters nothing, as it already does for a single-valued filter: without
+    this, a repeatable filter refuses the empty value as an unknown choice."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        if isinstance(data, QueryDict):
+            data = without_empty_values(data)
+        super().__init__(data, *args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -189,7 +212,7 @@ class MeasureFilterForm(forms.Form):
         return cleaned_data
 
 
-class MeasureFilter(django_filters.FilterSet):
+class MeasureFilter(EmptyMeansAny, django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",

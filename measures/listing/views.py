@@ -21,7 +21,7 @@ from .facets import (
     linked_count_rows,
     toggled,
 )
-from .filters import MeasureFilter
+from .filters import MeasureFilter, without_empty_values
 
 MEASURES_PER_PAGE = 20
 # A page number this long is shown cut short in the message about it.
@@ -48,6 +48,18 @@ def nearest_page(paginator, requested):
     return page, message
 
 
+class ShortAddress:
+    """A page of filters whose form sends every field, most of them empty: it redirects to the
+    address without those, so the address a reader bookmarks or shares says only what they
+    chose."""
+
+    def get(self, request, *args, **kwargs):
+        query = without_empty_values(request.GET)
+        if query != request.GET:
+            return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+        return super().get(request, *args, **kwargs)
+
+
 class NearestPage:
     """A list view whose page number past the end, below 1 or not a number shows the nearest
     page with a message (``page_message``) instead of a 404."""
@@ -66,27 +78,13 @@ class NearestPage:
 
 
 @method_decorator(cached_by_revision, name="dispatch")
-class MeasureListView(NearestPage, FilterView):
+class MeasureListView(ShortAddress, NearestPage, FilterView):
     filterset_class = MeasureFilter
     queryset = Measure.objects.all()
     template_name = "measures/measure_list.html"
     paginate_by = MEASURES_PER_PAGE
     # Invalid filters are shown beside their fields and left out, rather than emptying the list.
     strict = False
-
-    def get(self, request, *args, **kwargs):
-        # A submitted filter form sends every field, most of them empty: drop those, so the
-        # address a reader bookmarks or shares says only what they chose.
-        query = request.GET.copy()
-        for parameter in list(query):
-            values = [value for value in query.getlist(parameter) if value != ""]
-            if values:
-                query.setlist(parameter, values)
-            else:
-                del query[parameter]
-        if query != request.GET:
-            return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
-        return super().get(request, *args, **kwargs)
 
     def get_paginator(self, queryset, per_page, **kwargs):
         return RememberedCountPaginator(queryset, per_page, query=self.request.GET, **kwargs)
