@@ -94,5 +94,12 @@ def test_a_new_link_makes_the_measure_findable_by_the_record(client):
     assert measure.slug in found(client, "HKMA")
 
 
-def test_words_without_letters_or_digits_match_everything(client):
-    assert len(found(client, "+++")) == min(20, Measure.objects.count())
+@pytest.mark.parametrize("query", ["+++", "'\"<>", "Привет"])
+def test_a_search_with_nothing_to_search_for_is_left_out_and_says_so(client, query):
+    assert len(found(client, query)) == min(20, Measure.objects.count())
+    page = client.get(LIST, {"q": query}).content.decode()
+    assert "Search for Chinese characters or English words (letters a to z, digits)" in page
+    chinese = client.get("/measures/", {"q": query}).content.decode()
+    assert "請以中文字或英文字詞（字母 a 至 z、數字）搜尋" in chinese
+    api = client.get("/api/measures/", {"q": query})
+    assert api.status_code == 400 and list(api.json()) == ["q"]

@@ -200,9 +200,18 @@ class AmountFilter(django_filters.NumberFilter):
 class MeasureFilterForm(forms.Form):
     def clean(self):
         cleaned_data = super().clean()
-        if len((cleaned_data.get("q") or "").split()) > MAX_SEARCH_WORDS:
+        query = cleaned_data.get("q") or ""
+        if len(query.split()) > MAX_SEARCH_WORDS:
             self.add_error(
                 "q", _("Search for at most %(count)d words.") % {"count": MAX_SEARCH_WORDS}
+            )
+        elif query and not search.query_tokens(query):
+            self.add_error(
+                "q",
+                _(
+                    "Search for Chinese characters or English words (letters a to z, digits): "
+                    "this search has none."
+                ),
             )
         minimum, maximum = cleaned_data.get("amount_min"), cleaned_data.get("amount_max")
         if minimum is not None and maximum is not None and minimum > maximum:
