@@ -209,6 +209,15 @@ def test_the_developments_form_sent_untouched_shows_every_development_at_a_short
     assert api.status_code == 200 and api.json()["count"] == Development.objects.count()
 
 
+def test_an_unknown_option_of_the_developments_filters_is_explained(client):
+    response = client.get("/en/api/developments/", {"measure": "nope", "status_changed": "maybe"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "measure": ["“nope” is not one of this filter’s options."],
+        "status_changed": ["“maybe” is not one of this filter’s options."],
+    }
+
+
 def menu_options(page, select_id):
     select = re.search(rf'<select id="{select_id}".*?</select>', page, re.S).group(0)
     return re.findall(r'<option value="([^"]+)"( selected)?', select)

@@ -245,12 +245,14 @@ def test_amount_bands(client, band, queryset_filter):
         ("amount_min", "-5", "negative"),
         ("amount_max", "9" * 40, "too large"),
         ("amount_min", "1e999", "not an amount"),
-        ("start_year", "soon", "number"),
-        ("start_year", "-40000", "greater than or equal"),
-        ("bureau", "no-such-body", "valid choice"),
-        ("kind", "magic", "valid choice"),
-        ("amount", "lots", "valid choice"),
-        ("sort", "random", "valid choice"),
+        ("start_year", "soon", "enter a year from 1900 to 2200, such as 2026."),
+        ("start_year", "-40000", "enter a year from 1900 to 2200, such as 2026."),
+        ("start_year", "2201", "enter a year from 1900 to 2200, such as 2026."),
+        ("bureau", "no-such-body", "“no-such-body” is not one of this filter’s options."),
+        ("kind", "magic", "“magic” is not one of this filter’s options."),
+        ("amount", "lots", "“lots” is not one of this filter’s options."),
+        ("sort", "random", "“random” is not one of this filter’s options."),
+        ("budget", "1999-00", "“1999-00” is not one of this filter’s options."),
     ],
 )
 def test_bad_filter_shows_a_message_and_the_page_still_works(client, parameter, typed, message):
@@ -262,6 +264,12 @@ def test_bad_filter_shows_a_message_and_the_page_still_works(client, parameter, 
     # The bad filter is left out: the other measures are still listed.
     assert response.context["paginator"].count == Measure.objects.count()
     assert "field-error" in response.content.decode()
+
+
+def test_an_unknown_option_is_explained_in_chinese_on_the_chinese_list(client):
+    errors = client.get(LIST, {"kind": "magic", "start_year": "soon"}).context["filter"].errors
+    assert errors["kind"] == ["「magic」不是這個篩選的選項。"]
+    assert errors["start_year"] == ["請輸入1900至2200年之間的年份，例如2026。"]
 
 
 def test_minimum_above_maximum_is_explained(client):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from ..listing.filters import EmptyMeansAny, SlugsField
+from ..listing.filters import EmptyMeansAny, FilterForm, SlugsField
 from ..models import Bureau, Development, Measure, MeasureLink, MeasureStatus
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -101,6 +101,7 @@ class DevelopmentFilter(EmptyMeansAny, django_filters.FilterSet):
     class Meta:
         model = Development
         fields = []
+        form = FilterForm
 
     def filter_status_changed(self, queryset, name, value):
         return queryset.exclude(status="") if value == "true" else queryset.filter(status="")

@@ -197,7 +197,20 @@ class AmountFilter(django_filters.NumberFilter):
     field_class = AmountField
 
 
-class MeasureFilterForm(forms.Form):
+class FilterForm(forms.Form):
+    """The form of a FilterSet: a value that is none of a filter's options is refused in the
+    site's words, the same for every such filter (Django's speak of "a valid choice")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if "invalid_choice" in field.error_messages:
+                field.error_messages["invalid_choice"] = _(
+                    "“%(value)s” is not one of this filter’s options."
+                )
+
+
+class MeasureFilterForm(FilterForm):
     def clean(self):
         cleaned_data = super().clean()
         query = cleaned_data.get("q") or ""
@@ -265,6 +278,10 @@ class MeasureFilter(EmptyMeansAny, django_filters.FilterSet):
         min_value=1900,
         max_value=2200,
         help_text=_("A year from 1900 to 2200"),
+        error_messages=dict.fromkeys(
+            ["invalid", "min_value", "max_value"],
+            _("Enter a year from 1900 to 2200, such as 2026."),
+        ),
     )
     amount_min = AmountFilter(
         label=_("Minimum amount"),
