@@ -374,6 +374,23 @@ def test_record_and_theme_counts_match_the_list_they_lead_to(client, parameter, 
         assert chosen.context["paginator"].count == option.count, option.value
 
 
+def test_with_one_option_ticked_another_counts_its_own_measures_and_adds_them(client):
+    # What the help above the filters says: an option's number counts the measures that have
+    # it among those matching the other filters; ticking it too shows those with either.
+    page = client.get(EN_LIST, {"theme": "education"})
+    assert "Ticking several options of one filter shows the measures with any of them." in (
+        page.content.decode()
+    )
+    themes = facet(page, "theme")
+    other = next(slug for slug, count in themes.items() if slug != "education" and count)
+    alone = client.get(LIST, {"theme": other}).context["paginator"].count
+    both = set(all_slugs(client, LIST, {"theme": ["education", other]}))
+    assert themes[other] == alone
+    assert both == set(all_slugs(client, LIST, {"theme": "education"})) | set(
+        all_slugs(client, LIST, {"theme": other})
+    )
+
+
 def test_amount_facet_counts(client):
     response = client.get(LIST, {"budget": "2026-27"})
     assert facet(response, "amount") == {

@@ -1,9 +1,10 @@
 """Facets and active filters: what the list page shows about its filters.
 
-A facet is a filter's options with how many measures each would give. As in Datasette, each
-facet is one ``GROUP BY`` over the measures matching every *other* active filter (so a reader
-sees what choosing an option would give), most frequent first; record and theme facets list
-the ``OPTION_LIMIT`` most frequent, after those selected. One query per facet.
+A facet is a filter's options with how many measures have each. As in Datasette, each facet
+is one ``GROUP BY`` over the measures matching every *other* active filter (so a reader sees
+what choosing an option alone would give; options of one filter combine with OR), most
+frequent first; record and theme facets list the ``OPTION_LIMIT`` most frequent, after those
+selected. One query per facet.
 
 Also as in Datasette, counting has a time limit (``settings.FACET_TIME_BUDGET_MS`` for the
 page, PostgreSQL only): a facet whose count runs out of time shows the options it can without
