@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 
 class RejectNulCharactersMiddleware:
@@ -9,6 +10,7 @@ class RejectNulCharactersMiddleware:
 
     No page has a use for one, and PostgreSQL refuses to compare text with it: without this,
     such a value would turn into a server error wherever it reached a query (admin search too).
+    It runs once the page's language is known (after the locale middlewares), and answers in it.
     """
 
     def __init__(self, get_response):
@@ -20,7 +22,8 @@ class RejectNulCharactersMiddleware:
             for key, values in request.GET.lists()
         ):
             return HttpResponseBadRequest(
-                "Query strings cannot contain NUL characters.\n", content_type="text/plain"
+                _("Query strings cannot contain NUL characters.") + "\n",
+                content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
 

@@ -689,18 +689,19 @@ def test_a_facet_with_many_start_years_lists_them_all(client):
 
 
 @pytest.mark.parametrize(
-    "url",
+    "url, message",
     [
-        "/measures/?bureau=a%00b",
-        "/en/measures/?q=%00",
-        "/api/measures/?theme=x%00",
-        "/admin/?q=%00",
+        ("/measures/?bureau=a%00b", "查詢字串不可包含 NUL 字元。"),
+        ("/en/measures/?q=%00", "Query strings cannot contain NUL characters."),
+        ("/api/measures/?theme=x%00", "查詢字串不可包含 NUL 字元。"),
+        ("/en/api/measures/?theme=x%00", "Query strings cannot contain NUL characters."),
+        ("/admin/?q=%00", "查詢字串不可包含 NUL 字元。"),
     ],
 )
-def test_a_nul_character_in_the_query_string_is_a_400(client, url):
+def test_a_nul_character_in_the_query_string_is_a_400_in_the_page_s_language(client, url, message):
     response = client.get(url)
     assert response.status_code == 400
-    assert b"NUL" in response.content
+    assert response.content.decode() == f"{message}\n"
 
 
 @pytest.mark.parametrize("value", ["<script>", "a b", "x" * 101, "水浸"])
