@@ -270,6 +270,27 @@ def test_a_parameter_given_empty_filters_nothing_as_on_the_html_list(client, que
     assert csv.getvalue() == client.get(f"/measures.csv?{same_as}").getvalue()
 
 
+@pytest.mark.parametrize(
+    "query, bad_fields",
+    [
+        ("start_year=2026&start_year=2027", {"start_year"}),
+        ("sort=amount&sort=name", {"sort"}),
+        ("q=ai&q=flood&amount_min=1&amount_min=2", {"q", "amount_min"}),
+    ],
+)
+def test_a_filter_that_takes_one_value_given_several_is_a_400(client, query, bad_fields):
+    response = client.get(f"/en/api/measures/?{query}")
+    assert response.status_code == 400
+    assert response.json() == dict.fromkeys(bad_fields, ["This filter takes one value, not 2."])
+
+
+def test_a_repeatable_filter_takes_several_values(client):
+    both = set(api_slugs(client, "/", "kind=education&kind=research"))
+    assert both == set(api_slugs(client, "/", "kind=education")) | set(
+        api_slugs(client, "/", "kind=research")
+    )
+
+
 def test_detail_ignores_list_filters(client):
     response = client.get(f"{API}ai-subsidy-scheme/", {"kind": "education"})
     assert response.status_code == 200

@@ -272,6 +272,12 @@ def test_an_unknown_option_is_explained_in_chinese_on_the_chinese_list(client):
     assert errors["start_year"] == ["請輸入1900至2200年之間的年份，例如2026。"]
 
 
+def test_a_filter_that_takes_one_value_given_two_is_left_out_with_a_message(client):
+    response = client.get(LIST, {"amount": ["none", "1b-plus"], "kind": ["education"]})
+    assert response.context["filter"].form.errors["amount"] == ["這個篩選只接受一個值，而非 2 個。"]
+    assert response.context["paginator"].count == Measure.objects.filter(kind="education").count()
+
+
 def test_minimum_above_maximum_is_explained(client):
     response = client.get(EN_LIST, {"amount_min": "30億", "amount_max": "1億"})
     assert "amount_max" in response.context["filter"].form.errors

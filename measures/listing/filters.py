@@ -199,7 +199,8 @@ class AmountFilter(django_filters.NumberFilter):
 
 class FilterForm(forms.Form):
     """The form of a FilterSet: a value that is none of a filter's options is refused in the
-    site's words, the same for every such filter (Django's speak of "a valid choice")."""
+    site's words, the same for every such filter (Django's speak of "a valid choice"), and so
+    is a filter that takes one value given several (Django's would read the last)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -208,6 +209,20 @@ class FilterForm(forms.Form):
                 field.error_messages["invalid_choice"] = _(
                     "“%(value)s” is not one of this filter’s options."
                 )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name, field in self.fields.items():
+            given = len(self.data.getlist(name)) if hasattr(self.data, "getlist") else 0
+            repeatable = isinstance(
+                field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField
+            )
+            if given > 1 and not repeatable:
+                self.add_error(
+                    name,
+                    _("This filter takes one value, not %(count)d.") % {"count": given},
+                )
+        return cleaned_data
 
 
 class MeasureFilterForm(FilterForm):
