@@ -25,6 +25,7 @@ from measures.models import (
     Record,
     Source,
 )
+from measures.templatetags.measures_extras import chinese_marked
 
 from .conftest import SOURCE_ARTICLE
 
@@ -216,6 +217,21 @@ def test_an_unknown_option_of_the_developments_filters_is_explained(client):
         "measure": ["“nope” is not one of this filter’s options."],
         "status_changed": ["“maybe” is not one of this filter’s options."],
     }
+
+
+def test_a_chinese_name_in_an_english_development_is_marked_as_chinese(client):
+    development = Development.objects.get(slug="tender-awarded")
+    assert "香港潤江智算科技有限公司" in development.text_en
+    page = client.get("/en/developments/").content.decode()
+    assert '<span lang="zh-Hant-HK">香港潤江智算科技有限公司</span>' in page
+    chinese = client.get("/developments/").content.decode()
+    assert 'lang="zh-Hant-HK">香港潤江' not in chinese  # the page itself is Chinese
+
+
+def test_marking_chinese_escapes_the_rest_of_the_text():
+    assert chinese_marked("<b>Shum (沈向洋) & Sin</b>") == (
+        '&lt;b&gt;Shum (<span lang="zh-Hant-HK">沈向洋</span>) &amp; Sin&lt;/b&gt;'
+    )
 
 
 def menu_options(page, select_id):

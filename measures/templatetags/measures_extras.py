@@ -1,9 +1,16 @@
+import re
+
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from ..money import format_amount
+from ..search import CJK
 
 register = template.Library()
+
+CHINESE_RUN = re.compile(rf"[{CJK}]+")
 
 
 @register.filter
@@ -75,3 +82,12 @@ def figure_value(figure):
 def getlist(query, name):
     """Every value of ``name`` in a query (``QueryDict``)."""
     return query.getlist(name)
+
+
+@register.filter
+def chinese_marked(text):
+    """``text`` escaped, each run of Chinese characters in it marked as Chinese (``lang``), so
+    that a screen reader reading an English page reads a Chinese name in Chinese."""
+    return mark_safe(
+        CHINESE_RUN.sub(lambda run: f'<span lang="zh-Hant-HK">{run.group()}</span>', escape(text))
+    )
