@@ -205,6 +205,26 @@ def test_the_timeline_groups_by_stated_period(client):
         assert f'href="{measure.get_absolute_url()}"' in page
 
 
+@pytest.mark.parametrize(
+    "language, labels",
+    [
+        ("zh-hant", {"年內（2027年）", "年內（2028年）"}),
+        ("en", {"within the year (2027)", "within the year (2028)"}),
+    ],
+)
+def test_two_periods_worded_alike_are_told_apart_by_their_years(language, labels):
+    for year in (2027, 2028):
+        Measure.objects.filter(pk=make_measures(1)[0].pk).update(
+            starts_on=datetime.date(year, 1, 1),
+            ends_on=datetime.date(year, 12, 31),
+            timing_zh="年內",
+            timing_en="within the year",
+        )
+    with translation.override(language):
+        shown = {period.label for period in measure_timeline().periods}
+    assert labels <= shown
+
+
 @pytest.mark.parametrize("prefix", ["", "/en"])
 def test_no_two_periods_of_the_timeline_share_a_label(client, prefix):
     periods = client.get(f"{prefix}/timeline/").context["timeline"].periods

@@ -5,6 +5,7 @@ templates from the coordinates worked out here, and each chart has a table of th
 """
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -274,6 +275,8 @@ class Period:
     measures: list = field(default_factory=list)
     x_percent: float = 0  # where its bar starts on the axis
     width_percent: float = 0
+    # Another dated period is worded the same (「年內」 of two years): the label adds the years.
+    shares_wording: bool = False
 
     @property
     def timings(self):
@@ -299,7 +302,16 @@ class Period:
 
     @property
     def label(self):
-        return " / ".join(self.timings)
+        label = " / ".join(self.timings)
+        if self.shares_wording and self.starts_on:
+            return _("%(label)s (%(years)s)") % {"label": label, "years": self.years}
+        return label
+
+    @property
+    def years(self):
+        """The year it starts in, or its first and last years."""
+        first, last = self.starts_on.year, (self.ends_on or self.starts_on).year
+        return f"{first}–{last}" if last != first else str(first)
 
     @property
     def is_open_ended(self):
@@ -387,6 +399,9 @@ def measure_timeline():
         key = period_key(measure.starts_on, measure.ends_on, measure.timing_zh, measure.timing_en)
         groups[key].measures.append(measure)
     dated = [period for key, period in groups.items() if key[0] == "dated"]
+    wordings = Counter(period.label for period in dated)
+    for period in dated:
+        period.shares_wording = wordings[period.label] > 1
     undated = [period for key, period in groups.items() if key[0] == "undated"]
     untimed = groups.get(("untimed",))
     return Timeline(periods=dated, undated=undated, untimed=untimed)
