@@ -124,9 +124,16 @@ class KnowledgeBaseAdmin(SafeAutocomplete, SimpleHistoryAdmin):
         return ReadableHistory(self.model, historical_record)
 
     def render_history_view(self, request, template, context, **kwargs):
-        context.setdefault("history_rows", context["page_obj"].object_list)
-        context.setdefault("history_count", context["page_obj"].paginator.count)
+        # django-simple-history renders both the history list and one version's form (to
+        # revert to it) through this method: only the list has a page of versions.
+        if "page_obj" in context:
+            context.update(self.history_rows(context["page_obj"], context["object"]))
         return super().render_history_view(request, template, context, **kwargs)
+
+    def history_rows(self, page, obj):
+        """``history_rows`` (the rows of the history list's ``page`` of versions of ``obj``)
+        and ``history_count`` (how many in all)."""
+        return {"history_rows": page.object_list, "history_count": page.paginator.count}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         """Long names and notes get a box wide enough to read them whole; an address typed
@@ -379,13 +386,12 @@ class MeasureAdmin(KnowledgeBaseAdmin):
         (MeasureRelation, "from_measure"),
     ]
 
-    def render_history_view(self, request, template, context, **kwargs):
-        page = context["page_obj"]
+    def history_rows(self, page, obj):
         since, until = page_period(page)
         changes = [
             change
             for model, field in self.history_inlines
-            for change in inline_changes(model, context["object"].pk, field)
+            for change in inline_changes(model, obj.pk, field)
         ]
         on_page = [
             change
@@ -394,9 +400,7 @@ class MeasureAdmin(KnowledgeBaseAdmin):
             and (until is None or change.history_date < until)
         ]
         rows = sorted([*page, *on_page], key=lambda row: row.history_date, reverse=True)
-        context["history_rows"] = rows
-        context["history_count"] = page.paginator.count + len(changes)
-        return super().render_history_view(request, template, context, **kwargs)
+        return {"history_rows": rows, "history_count": page.paginator.count + len(changes)}
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
