@@ -250,6 +250,9 @@ class RecordManager(models.Manager.from_queryset(RecordQuerySet)):
 RECORD_HISTORY = HistoricalRecords(excluded_fields=["version", "measure_count", "total_amount_hkd"])
 
 
+SLUG_TAKEN_IN_TYPE = _("Another record of this type has this slug.")
+
+
 class Record(ChoiceLabels, BilingualMixin, Versioned):
     """A committee, institute, funding scheme, bureau or department, or training course.
 
@@ -350,7 +353,7 @@ class Record(ChoiceLabels, BilingualMixin, Versioned):
             models.UniqueConstraint(
                 fields=["type", "slug"],
                 name="record_slug_unique_in_type",
-                violation_error_message=_("Another record of this type has this slug."),
+                violation_error_message=SLUG_TAKEN_IN_TYPE,
             ),
             models.CheckConstraint(
                 condition=Q(type__in=RecordType.values),
@@ -411,6 +414,13 @@ class Record(ChoiceLabels, BilingualMixin, Versioned):
             related = getattr(self, field_name)
             if related is not None and related.type != RecordType.BUREAU:
                 errors[field_name] = _("Choose a bureau or department.")
+        # The admin's forms leave the type out (each type's proxy model sets it, a new record's
+        # in save()), so Django does not check the (type, slug) constraint before saving:
+        # check it here, on the slug.
+        record_type = self.type or getattr(type(self), "TYPE", "")
+        taken = Record.objects.filter(type=record_type, slug=self.slug).exclude(pk=self.pk)
+        if self.slug and taken.exists():
+            errors["slug"] = SLUG_TAKEN_IN_TYPE
         if self.type == RecordType.BUREAU and self.successor_id:
             seen, body = {self.pk}, self.successor
             while body is not None:

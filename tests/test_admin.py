@@ -553,3 +553,28 @@ def test_an_editor_opens_an_earlier_version_and_reverts_to_it(editor_client, mod
     assert editor_client.post(version, form_data(page)).status_code == 302
     record.refresh_from_db()
     assert getattr(record, field) == original
+
+
+def test_a_slug_another_record_of_the_type_has_is_refused_on_the_slug(editor_client):
+    bureau = Record.objects.get(slug="vtc")
+    other = Record.objects.filter(type=bureau.type).exclude(pk=bureau.pk).first()
+    data = form_data(editor_client.get(record_change_url(bureau)))
+    data["slug"] = other.slug
+    response = editor_client.post(record_change_url(bureau), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["slug"] == ["同一類型已有另一項目使用此代號。"]
+    assert Record.objects.get(pk=bureau.pk).slug == "vtc"
+
+
+def test_a_new_committee_with_a_taken_slug_is_refused_but_another_type_may_share_it(editor_client):
+    taken = Record.objects.filter(type="committee").first().slug
+    add = reverse("admin:measures_committee_add")
+    data = form_data(editor_client.get(add))
+    data.update(name_zh="測試委員會", name_en="Test committee", slug=taken)
+    response = editor_client.post(add, data)
+    assert response.status_code == 200 and "slug" in response.context["adminform"].form.errors
+    add = reverse("admin:measures_institute_add")
+    data = form_data(editor_client.get(add))
+    data.update(name_zh="測試機構", name_en="Test institute", slug=taken)
+    assert editor_client.post(add, data).status_code == 302
+    assert Record.objects.filter(slug=taken).count() == 2
