@@ -500,10 +500,6 @@ class RecordAdmin(KnowledgeBaseAdmin):
             fieldsets.append((_("Details"), {"fields": own}))
         return fieldsets + [(_("Record"), {"fields": ["updated_at", "opened_version"]})]
 
-    @admin.display(description=_("measures"), ordering="measure_count")
-    def measure_count(self, record):
-        return record.measure_count
-
 
 def paired(field_names):
     """Chinese and English variants of a field side by side: ``[("chair_zh", "chair_en")]``."""

@@ -172,7 +172,7 @@ class Theme(BilingualMixin, Versioned):
     # them instead of counting tens of thousands of measures: how many measures serve it (every
     # Budget's), and for today's Budget how many state an amount, their money, each in full,
     # and how much of it comes from measures that serve other themes too.
-    measure_count = models.PositiveIntegerField(default=0, editable=False)
+    measure_count = models.PositiveIntegerField(_("measures"), default=0, editable=False)
     measures_with_amount = models.PositiveIntegerField(default=0, editable=False)
     total_amount_hkd = models.BigIntegerField(null=True, editable=False)
     shared_amount_hkd = models.BigIntegerField(null=True, editable=False)
@@ -313,7 +313,7 @@ class Record(ChoiceLabels, BilingualMixin, Versioned):
     # Kept by the signals (RecordQuerySet.refresh_totals()), so that the record indexes and the
     # home page read them instead of counting tens of thousands of links: how many measures it
     # takes part in (every Budget's) and the money of those of today's Budget.
-    measure_count = models.PositiveIntegerField(default=0, editable=False)
+    measure_count = models.PositiveIntegerField(_("measures"), default=0, editable=False)
     total_amount_hkd = models.BigIntegerField(null=True, editable=False)
     TOTALS_FIELDS = ["measure_count", "total_amount_hkd"]
 

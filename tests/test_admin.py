@@ -578,3 +578,14 @@ def test_a_new_committee_with_a_taken_slug_is_refused_but_another_type_may_share
     data.update(name_zh="測試機構", name_en="Test institute", slug=taken)
     assert editor_client.post(add, data).status_code == 302
     assert Record.objects.filter(slug=taken).count() == 2
+
+
+@pytest.mark.parametrize("accept, heading", [("zh-Hant", "措施"), ("en", "Measures")])
+def test_a_record_list_heads_its_count_of_measures_in_the_editor_s_language(
+    editor_client, accept, heading
+):
+    page = editor_client.get(
+        reverse("admin:measures_bureau_changelist"), HTTP_ACCEPT_LANGUAGE=accept
+    ).content.decode()
+    column = re.search(r'<th scope="col" class="[^"]*column-measure_count.*?</th>', page, re.S)
+    assert strip_tags(column.group(0)).strip() == heading
