@@ -251,6 +251,9 @@ RECORD_HISTORY = HistoricalRecords(excluded_fields=["version", "measure_count", 
 
 
 SLUG_TAKEN_IN_TYPE = _("Another record of this type has this slug.")
+AMOUNT_WITHOUT_TYPE = _("Give an amount and say what it is, or leave both empty.")
+ENDS_BEFORE_IT_STARTS = _("A measure cannot end before it starts.")
+DEVELOPMENT_SLUG_TAKEN = _("This measure already has a development with this slug.")
 
 
 class Record(ChoiceLabels, BilingualMixin, Versioned):
@@ -880,9 +883,7 @@ class Measure(ChoiceLabels, BilingualMixin, Versioned):
                 condition=Q(amount_hkd__isnull=True, amount_type="")
                 | Q(amount_hkd__isnull=False) & ~Q(amount_type=""),
                 name="measure_amount_has_type",
-                violation_error_message=_(
-                    "Give an amount and say what it is, or leave both empty."
-                ),
+                violation_error_message=AMOUNT_WITHOUT_TYPE,
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=MeasureKind.values),
@@ -914,7 +915,7 @@ class Measure(ChoiceLabels, BilingualMixin, Versioned):
                 | Q(ends_on__isnull=True)
                 | Q(ends_on__gte=F("starts_on")),
                 name="measure_period_in_order",
-                violation_error_message=_("A measure cannot end before it starts."),
+                violation_error_message=ENDS_BEFORE_IT_STARTS,
             ),
         ]
 
@@ -937,6 +938,17 @@ class Measure(ChoiceLabels, BilingualMixin, Versioned):
         super().clean()
         # The constraints check the status the measure will have once saved.
         self.status, self.status_as_of = self.current_status()
+        # Two of them compare fields: their errors go on the field to change, where a form
+        # shows them (a constraint's error would stand above the whole form).
+        errors = {}
+        if self.amount_hkd is not None and not self.amount_type:
+            errors["amount_type"] = AMOUNT_WITHOUT_TYPE
+        elif self.amount_hkd is None and self.amount_type:
+            errors["amount_hkd"] = AMOUNT_WITHOUT_TYPE
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = ENDS_BEFORE_IT_STARTS
+        if errors:
+            raise ValidationError(errors)
 
     def current_status(self):
         """``(status, as of)``: the latest development's status and date, or, before any
@@ -1519,7 +1531,7 @@ class Development(ChoiceLabels, BilingualMixin, Versioned):
             models.UniqueConstraint(
                 fields=["measure", "slug"],
                 name="development_slug_unique_in_measure",
-                violation_error_message=_("This measure already has a development with this slug."),
+                violation_error_message=DEVELOPMENT_SLUG_TAKEN,
             ),
             models.CheckConstraint(
                 condition=Q(status="") | Q(status__in=MeasureStatus.values),
@@ -1546,14 +1558,20 @@ class Development(ChoiceLabels, BilingualMixin, Versioned):
 
     def clean(self):
         super().clean()
+        errors = {}
         if (
             self.date_precision == DatePrecision.MONTH
             and self.happened_on
             and self.happened_on.day != 1
         ):
-            raise ValidationError(
-                {"happened_on": _("Where only the month is known, give its first day.")}
-            )
+            errors["happened_on"] = _("Where only the month is known, give its first day.")
+        # On the slug, where a form shows it, rather than as the constraint's error above it.
+        if self.measure_id and self.slug:
+            taken = Development.objects.filter(measure_id=self.measure_id, slug=self.slug)
+            if taken.exclude(pk=self.pk).exists():
+                errors["slug"] = DEVELOPMENT_SLUG_TAKEN
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def text(self):

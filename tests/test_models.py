@@ -1,11 +1,13 @@
 """The rules of the data hold in the database itself, not only in forms."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from measures.models import Budget, Bureau, Measure, MeasureLink, Record, Role, Theme
+from measures.models import Budget, Bureau, Development, Measure, MeasureLink, Record, Role, Theme
 
 pytestmark = pytest.mark.django_db
 
@@ -77,10 +79,25 @@ def test_same_role_twice_is_refused():
     assert_database_refuses(MeasureLink(measure=measure, record=bureau, role=Role.LEADS))
 
 
-def test_full_clean_shows_the_constraint_message():
-    with translation.override("en"), pytest.raises(ValidationError) as error:
-        new_measure(amount_hkd=5, amount_type="").full_clean()
-    assert error.value.messages == ["Give an amount and say what it is, or leave both empty."]
+@pytest.mark.parametrize(
+    "fields, field, message",
+    [
+        ({"amount_hkd": 5, "amount_type": ""}, "amount_type", "Give an amount and say what it is"),
+        ({"amount_type": "new_allocation"}, "amount_hkd", "Give an amount and say what it is"),
+        (
+            {"starts_on": datetime.date(2026, 12, 31), "ends_on": datetime.date(2026, 1, 1)},
+            "ends_on",
+            "A measure cannot end before it starts.",
+        ),
+    ],
+)
+def test_full_clean_shows_a_rule_between_fields_on_the_field_to_change(fields, field, message):
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            new_measure(**fields).full_clean()
+        assert list(error.value.message_dict) == [field]
+        (shown,) = error.value.message_dict[field]
+        assert shown.startswith(message)
 
 
 def new_record(**fields):
@@ -271,3 +288,20 @@ def test_totals_written_at_the_end_of_a_bulk_change():
             MeasureLink.objects.create(measure=measure, record=dsd, role=Role.FUNDS)
         assert stored_record(dsd) == (1, None)  # not yet
     assert stored_record(dsd) == recounted_record(dsd) == (4, 3)
+
+
+def test_a_development_slug_the_measure_already_has_is_refused_on_the_slug():
+    taken = Development.objects.first()
+    again = Development(
+        measure=taken.measure,
+        slug=taken.slug,
+        happened_on=taken.happened_on,
+        text_zh="再一次",
+        text_en="Again",
+    )
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            again.full_clean()
+        assert error.value.message_dict == {
+            "slug": ["This measure already has a development with this slug."]
+        }
