@@ -369,14 +369,19 @@ def log_in_to_the_admin(page):
 
 
 def admin_change_pages():
-    """The change pages of the measure and the body (a record) with the longest names."""
+    """The change pages of the measure and the body (a record) with the longest names, and of
+    the measure with the most developments (each a row of its own, with a link to the site)."""
+    from django.db.models import Count
+
     from measures.models import Record
 
     measure = max(Measure.objects.all(), key=lambda each: len(str(each)))
     record = max(Record.objects.filter(type="bureau"), key=lambda each: len(str(each)))
+    followed = Measure.objects.annotate(n=Count("developments")).order_by("-n", "pk").first()
     return [
         f"/admin/measures/measure/{measure.pk}/change/",
         f"/admin/measures/bureau/{record.pk}/change/",
+        f"/admin/measures/measure/{followed.pk}/change/",
     ]
 
 
@@ -402,7 +407,7 @@ def test_the_admin_change_pages_have_no_accessibility_violations(browser_page):
             assert response.status == 200, path
             use_the_admin_in(page, language)
             expect(page.locator(".select2-selection").first).to_be_visible()
-            name = path.split("/")[3]
+            name = "-".join(path.split("/")[3:5])  # measure-12, bureau-8
             page.screenshot(path=str(SCREENSHOTS / f"admin-{name}-{language}.png"), full_page=True)
             # The site's CSP blocks nothing the page does, autocomplete boxes included.
             assert page.evaluate("window.cspViolations") == [], path
