@@ -251,6 +251,9 @@ RECORD_HISTORY = HistoricalRecords(excluded_fields=["version", "measure_count", 
 
 
 SLUG_TAKEN_IN_TYPE = _("Another record of this type has this slug.")
+ADDRESS_HELP = _(
+    "The last part of its page's address. If you change it, the old address leads to the new one."
+)
 AMOUNT_WITHOUT_TYPE = _("Give an amount and say what it is, or leave both empty.")
 ENDS_BEFORE_IT_STARTS = _("A measure cannot end before it starts.")
 DEVELOPMENT_SLUG_TAKEN = _("This measure already has a development with this slug.")
@@ -266,7 +269,7 @@ class Record(ChoiceLabels, BilingualMixin, Versioned):
     """
 
     type = models.CharField(_("type"), max_length=20, choices=RecordType.choices)
-    slug = models.SlugField(_("slug"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, help_text=ADDRESS_HELP)
     name_zh = models.CharField(_("Chinese name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=300)
     short_name_en = models.CharField(
@@ -738,7 +741,7 @@ class Measure(ChoiceLabels, BilingualMixin, Versioned):
     """One artificial-intelligence measure of a Budget (the 2026-27 Budget's, or an earlier
     commitment that one of them continues)."""
 
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, help_text=ADDRESS_HELP)
     name_zh = models.CharField(_("Chinese name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=300)
     summary_zh = models.TextField(_("Chinese summary"))

@@ -2,9 +2,10 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, Sum
-from django.http import QueryDict
+from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import redirect
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -26,6 +27,33 @@ from .models import (
     Source,
     Theme,
 )
+
+
+class FormerSlugsRedirect:
+    """A detail page or API answer asked for by a slug its object had before an editor changed
+    it redirects for good to the object's address now, so that links to the old address and
+    citations of it keep working. The change history keeps every slug an object had."""
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            renamed = self.renamed(kwargs["slug"])
+            if renamed is None:
+                raise
+        address = reverse(request.resolver_match.view_name, kwargs={**kwargs, "slug": renamed.slug})
+        query = request.META.get("QUERY_STRING")
+        return HttpResponsePermanentRedirect(f"{address}?{query}" if query else address)
+
+    def renamed(self, slug):
+        """The object that had ``slug`` last, if it is still here under another slug."""
+        objects = self.get_queryset()
+        model = objects.model
+        former = model.history.filter(slug=slug)
+        if getattr(model, "TYPE", ""):  # a kind of record: a slug is unique within its kind
+            former = former.filter(type=model.TYPE)
+        latest = former.order_by("-history_date").values_list("id", flat=True).first()
+        return None if latest is None else objects.exclude(slug=slug).filter(pk=latest).first()
 
 
 @method_decorator(cached_by_revision, name="dispatch")
@@ -72,7 +100,7 @@ class HomeView(TemplateView):
 
 
 @method_decorator(cached_by_revision, name="dispatch")
-class MeasureDetailView(DetailView):
+class MeasureDetailView(FormerSlugsRedirect, DetailView):
     queryset = Measure.objects.for_display()
     template_name = "measures/measure_detail.html"
 
@@ -108,7 +136,7 @@ class RecordListView(ListView):
 
 
 @method_decorator(cached_by_revision, name="dispatch")
-class RecordDetailView(DetailView):
+class RecordDetailView(FormerSlugsRedirect, DetailView):
     """One record: what it is, and every measure it takes part in, with its role and money."""
 
     template_name = "measures/record_detail.html"

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from measures.models import Measure, MeasureKind, MeasureStatus
+from measures.models import Measure, MeasureKind, MeasureStatus, Record
 from measures.money import parse_amount
 
 from .factories import make_measures
@@ -938,3 +938,48 @@ def test_a_list_of_thousands_counts_them_with_separators(client, prefix, heading
     page = client.get(f"{prefix}/measures/").content.decode()
     assert re.search(rf'id="results-heading"[^>]*>\s*{re.escape(heading.format(total))}\s*<', page)
     assert downloads.format(total) in page
+
+
+# --- Former addresses -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("/measures/ai-subsidy-scheme/", "/measures/ai-subsidy-scheme-renamed/"),
+        ("/en/measures/ai-subsidy-scheme/", "/en/measures/ai-subsidy-scheme-renamed/"),
+        ("/api/measures/ai-subsidy-scheme/", "/api/measures/ai-subsidy-scheme-renamed/"),
+    ],
+)
+def test_a_measure_s_old_address_leads_to_its_new_one_after_its_slug_changes(client, old, new):
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    measure.slug = "ai-subsidy-scheme-renamed"
+    measure.save()
+    response = client.get(old)
+    assert response.status_code == 301 and response["Location"] == new
+    assert client.get(new).status_code == 200
+
+
+def test_a_record_s_old_address_leads_to_its_new_one_and_keeps_the_page(client):
+    record = Record.objects.get(slug="vtc")
+    record.slug = "vocational-training-council"
+    record.save()
+    response = client.get("/en/bureaux/vtc/", {"page": "1"})
+    assert response.status_code == 301
+    assert response["Location"] == "/en/bureaux/vocational-training-council/?page=1"
+    assert (
+        client.get("/api/bureaux/vtc/")["Location"] == "/api/bureaux/vocational-training-council/"
+    )
+    assert client.get("/en/committees/vtc/").status_code == 404  # not a committee's address
+
+
+def test_an_old_slug_taken_by_another_measure_is_that_measure_s_page(client):
+    first, second = make_measures(2)
+    old = first.slug
+    first.slug = f"{old}-moved"
+    first.save()
+    second.slug = old
+    second.save()
+    response = client.get(f"/en/measures/{old}/")
+    assert response.status_code == 200 and response.context["measure"] == second
+    assert client.get("/en/measures/never-was-a-measure/").status_code == 404

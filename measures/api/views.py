@@ -24,6 +24,7 @@ from ..caching import cached_by_revision
 from ..developments.filters import DevelopmentFilter
 from ..listing.filters import MeasureFilter
 from ..models import Development, Measure, MeasureLink, Theme
+from ..views import FormerSlugsRedirect
 from . import schema  # noqa: F401  (registers the schema's reading of filters)
 from .serializers import (
     RECORD_SERIALIZERS,
@@ -135,7 +136,7 @@ class MeasureList(ReportsEveryBadParameter, generics.ListAPIView):
 
 
 @method_decorator(cached_by_revision, name="dispatch")
-class MeasureDetail(generics.RetrieveAPIView):
+class MeasureDetail(FormerSlugsRedirect, generics.RetrieveAPIView):
     """One measure by its slug; list filters do not apply."""
 
     description = gettext_lazy("One measure (replace {slug} by its slug).")
@@ -218,7 +219,7 @@ class RecordList(RecordViewMixin, generics.ListAPIView):
 
 
 @method_decorator(cached_by_revision, name="dispatch")
-class RecordDetail(RecordViewMixin, generics.RetrieveAPIView):
+class RecordDetail(FormerSlugsRedirect, RecordViewMixin, generics.RetrieveAPIView):
     """One record of one kind by its slug."""
 
     description_of_kind = gettext_lazy("One %(record)s, with its measures.")
