@@ -27,6 +27,9 @@ from .listing.filters import MeasureFilter
 from .models import RECORD_MODELS, DataRevision, Measure
 
 CACHED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Vary")
+# Part of every page's key and ETag: raise it when a deploy changes what pages show, so that
+# pages rendered by the code before it are neither served nor confirmed (304) after it.
+PAGES_FORMAT = 1
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 FILTERS = tuple(MeasureFilter.base_filters)
@@ -116,9 +119,12 @@ def use_query(request, query):
 
 def revision_etag(request, revision):
     """A strong ETag for this URL (host included: API answers hold absolute addresses),
-    language and revision of the data."""
+    language, revision of the data and format of the pages."""
     address = request.build_absolute_uri()
-    digest = hashlib.sha256(f"{revision.number}|{get_language()}|{address}".encode()).hexdigest()
+    language = get_language()
+    digest = hashlib.sha256(
+        f"{PAGES_FORMAT}|{revision.number}|{language}|{address}".encode()
+    ).hexdigest()
     digest = digest[:32]
     return f'"{digest}"'
 

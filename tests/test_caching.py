@@ -13,8 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern
 
 from budget2026.settings import redis_cache
+from measures import caching
 from measures import urls as measure_urls
 from measures.caching import QUERY_PARAMETERS
+from measures.listing import counts
 from measures.models import DataRevision, Measure
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +125,22 @@ def test_etag_and_not_modified(client):
     again = client.get(DETAIL, headers={"if-none-match": first["ETag"]})
     assert again.status_code == 200
     assert again["ETag"] != first["ETag"]
+
+
+def test_pages_and_counts_kept_by_the_code_before_a_deploy_are_not_used_after_it(
+    client, monkeypatch
+):
+    first = client.get("/en/measures/", {"kind": "public_service"})
+    assert stored_pages()
+    monkeypatch.setattr(caching, "PAGES_FORMAT", caching.PAGES_FORMAT + 1)
+    monkeypatch.setattr(counts, "COUNTS_FORMAT", counts.COUNTS_FORMAT + 1)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(
+            "/en/measures/", {"kind": "public_service"}, headers={"if-none-match": first["ETag"]}
+        )
+    assert again.status_code == 200 and again["ETag"] != first["ETag"]
+    assert again.context is not None  # rendered afresh, not the page kept before
+    assert any("COUNT(" in query["sql"] for query in queries)  # counted afresh too
 
 
 def test_the_etag_differs_by_language_and_query(client):
