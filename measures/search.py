@@ -8,7 +8,8 @@ same kind of tokens, so the database only has to compare whole tokens:
 - Chinese is converted to Simplified (OpenCC), so 数码港 and 數碼港 are the same text, and cut
   into single characters and overlapping pairs (數碼港 → 数 码 港 数码 码港): the usual way to
   index a language written without spaces.
-- Other text is lower-cased and cut into words of letters and digits (AI+ → ai).
+- Other text is lower-cased and cut into words of letters and digits (AI+ → ai); letters and
+  digits typed full-width, as a Chinese input method may (ＡＩ), are read as their ASCII selves.
 
 A query is cut the same way. Every token must match: a Chinese pair or character exactly, an
 English word as the start of a word (``train`` finds training). PostgreSQL matches the tokens
@@ -28,6 +29,8 @@ from django.db.models import Case, IntegerField, Q, Value, When
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
 IS_CJK = re.compile(rf"[{CJK}]")
+# Full-width ASCII (U+FF01-FF5E) to ASCII: ＡＩ２０２６ → AI2026.
+ASCII_OF_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
 
 @functools.cache
@@ -35,10 +38,15 @@ def to_simplified():
     return opencc.OpenCC("t2s")
 
 
+def comparable(text):
+    """``text`` lower-cased, its full-width letters and digits made ASCII."""
+    return text.translate(ASCII_OF_FULL_WIDTH).lower()
+
+
 def tokens(text):
     """The search tokens of ``text``, in order (a Chinese run gives characters, then pairs)."""
     result = []
-    for run in TOKEN.findall(to_simplified().convert(text.lower())):
+    for run in TOKEN.findall(to_simplified().convert(comparable(text))):
         if IS_CJK.match(run):
             result.extend(run)
             result.extend(run[i : i + 2] for i in range(len(run) - 1))
@@ -58,7 +66,7 @@ def query_tokens(query):
     """``[(token, is_prefix)]``: what every match must contain. A Chinese word of two or more
     characters needs its pairs; a single character, itself; any other word, a word it begins."""
     result = []
-    for run in TOKEN.findall(to_simplified().convert(query.lower())):
+    for run in TOKEN.findall(to_simplified().convert(comparable(query))):
         if not IS_CJK.match(run):
             result.append((run, True))
         elif len(run) == 1:

@@ -103,3 +103,8 @@ def test_a_search_with_nothing_to_search_for_is_left_out_and_says_so(client, que
     assert "請以中文字或英文字詞（字母 a 至 z、數字）搜尋" in chinese
     api = client.get("/api/measures/", {"q": query})
     assert api.status_code == 400 and list(api.json()) == ["q"]
+
+
+def test_letters_typed_full_width_find_what_their_ascii_selves_find(client):
+    assert found(client, "ＡＩ") == found(client, "AI")
+    assert found(client, "ｆｌｏｏｄ") == found(client, "flood") != []
