@@ -983,3 +983,16 @@ def test_an_old_slug_taken_by_another_measure_is_that_measure_s_page(client):
     response = client.get(f"/en/measures/{old}/")
     assert response.status_code == 200 and response.context["measure"] == second
     assert client.get("/en/measures/never-was-a-measure/").status_code == 404
+
+
+def test_a_facet_s_options_page_says_which_filters_it_could_not_use(client):
+    url = "/en/measures/options/theme/"
+    response = client.get(url, {"start_year": ["2026", "2025"], "kind": "education"})
+    assert [active["value"] for active in response.context["active_filters"]] == [
+        "Education and talent"
+    ]
+    page = response.content.decode()
+    assert "Some filters could not be used and are left out of these counts:" in page
+    assert "Start year: 2026; Start year: 2025" in page
+    untouched = client.get(url, {"kind": "", "theme": ""})
+    assert untouched.status_code == 302 and untouched["Location"] == url

@@ -110,7 +110,7 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
 
 
 @method_decorator(cached_by_revision, name="dispatch")
-class FacetOptionsView(TemplateView):
+class FacetOptionsView(ShortAddress, TemplateView):
     """Every option of one record or theme facet, for the list's current filters: where "see
     them all" under a facet leads. Each option links to the list with it chosen."""
 
@@ -129,6 +129,7 @@ class FacetOptionsView(TemplateView):
             linked_count_rows(filterset, parameter, sorted(selected)), self.options_per_page
         )
         page, page_message = nearest_page(rows, self.request.GET.get("page"))
+        filters = active_filters(filterset, query)
         without_page = dict(query.lists())
         options = [
             FacetOption(
@@ -149,5 +150,6 @@ class FacetOptionsView(TemplateView):
             page_obj=page,
             page_message=page_message,
             list_url=reverse("measures:measure-list") + (f"?{query.urlencode()}" if query else ""),
-            active_filters=active_filters(filterset, query),
+            active_filters=[active for active in filters if not active["invalid"]],
+            unused_filters=[active for active in filters if active["invalid"]],
         )
