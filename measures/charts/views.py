@@ -164,11 +164,12 @@ def money_by_lead_body():
         bars,
         notes=[
             _(
-                "A measure’s lead body is the bureau or department the source says leads it; "
-                "where none is said to lead it, the bureau or department that funds it. "
-                "Measures naming neither (one paid from a fund or scheme that no bureau is "
-                "named beside, for instance) are counted under “No bureau or department "
-                "named”. A measure with two lead bodies counts under each."
+                "A measure’s lead body is the body listed under “Bureaux and departments” (a "
+                "bureau, department or public body) that the source says leads it; where none "
+                "is said to lead it, the one that funds it. Measures naming neither (one paid "
+                "from a fund or scheme that no such body is named beside, for instance) are "
+                "counted under “No bureau or department named”. A measure with two lead bodies "
+                "counts under each."
             )
         ],
     )
