@@ -234,6 +234,15 @@ def test_marking_chinese_escapes_the_rest_of_the_text():
     )
 
 
+def test_a_developments_filter_that_takes_one_value_given_two_is_a_400(client):
+    query = {"month": ["2026-03", "2026-02"], "status_changed": ["true", "false"]}
+    response = client.get("/en/api/developments/", query)
+    assert response.status_code == 400
+    assert response.json() == dict.fromkeys(
+        ["month", "status_changed"], ["This filter takes one value, not 2."]
+    )
+
+
 def menu_options(page, select_id):
     select = re.search(rf'<select id="{select_id}".*?</select>', page, re.S).group(0)
     return re.findall(r'<option value="([^"]+)"( selected)?', select)
