@@ -1143,8 +1143,21 @@ class MeasureLink(ChoiceLabels, models.Model):
     record = models.ForeignKey(
         Record, verbose_name=_("record"), on_delete=models.PROTECT, related_name="measure_links"
     )
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    note_zh = models.CharField(_("note (Chinese)"), max_length=300, blank=True)
+    role = models.CharField(
+        _("role"),
+        max_length=20,
+        choices=Role.choices,
+        help_text=_(
+            "Leads and Funds decide the measure's lead body on the funding page (a bureau, "
+            "department or public body that leads it, else one that funds it)."
+        ),
+    )
+    note_zh = models.CharField(
+        _("note (Chinese)"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the source says of this role, shown beside it (e.g. 已預留資源)"),
+    )
     note_en = models.CharField(_("note (English)"), max_length=300, blank=True)
 
     objects = MeasureLinkManager()
