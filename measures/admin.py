@@ -12,7 +12,7 @@ from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.shortcuts import redirect
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -331,7 +331,7 @@ class MeasureAdmin(KnowledgeBaseAdmin):
         "kind",
         "status",
         "amount_display",
-        "timing_en",
+        "timing_in_language",
         "updated_at",
     ]
     list_display_links = ["name_zh", "name_en"]
@@ -417,6 +417,10 @@ class MeasureAdmin(KnowledgeBaseAdmin):
             return "—"
         return format_amount(measure.amount_hkd, get_language())
 
+    @admin.display(description=_("timing as stated"), ordering="starts_on")
+    def timing_in_language(self, measure):
+        return measure.timing or "—"
+
 
 class DevelopmentCitationInline(LabelledRows, SafeAutocomplete, admin.TabularInline):
     model = Citation
@@ -439,11 +443,16 @@ class DevelopmentAdmin(KnowledgeBaseAdmin):
     """A development with its sources and the figures it states."""
 
     form = StaleSaveForm
-    list_display = ["happened_on", "measure", "text_en", "status"]
+    list_display = ["happened_on", "measure", "text_in_language", "status"]
     list_filter = ["status", "date_precision"]
     search_fields = ["slug", "text_zh", "text_en", "measure__name_zh", "measure__name_en"]
     date_hierarchy = "happened_on"
     autocomplete_fields = ["measure"]
+
+    @admin.display(description=_("what happened"))
+    def text_in_language(self, development):
+        return Truncator(development.text).chars(120)
+
     readonly_fields = ["updated_at", "version"]
     fields = [
         "measure",
@@ -555,7 +564,7 @@ class ThemeAdmin(KnowledgeBaseAdmin):
 @admin.register(Source)
 class SourceAdmin(KnowledgeBaseAdmin):
     form = StaleSaveForm
-    list_display = ["title_en", "kind", "publisher_en", "published_on"]
+    list_display = ["title_in_language", "kind", "publisher_in_language", "published_on"]
     list_filter = ["kind", "language"]
     search_fields = ["slug", "title_zh", "title_en", "publisher_zh", "publisher_en", "url"]
     fields = [
@@ -568,3 +577,11 @@ class SourceAdmin(KnowledgeBaseAdmin):
         ("has_numbered_paragraphs", "full_text_held"),
         "opened_version",
     ]
+
+    @admin.display(description=_("title"), ordering="title_en")
+    def title_in_language(self, source):
+        return source.title
+
+    @admin.display(description=_("publisher"), ordering="publisher_en")
+    def publisher_in_language(self, source):
+        return source.publisher

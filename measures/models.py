@@ -1562,7 +1562,7 @@ class Development(ChoiceLabels, BilingualMixin, Versioned):
         ]
 
     def __str__(self):
-        return f"{self.happened_on:%Y-%m-%d} {self.measure.slug}: {self.text_en[:60]}"
+        return f"{self.happened_on:%Y-%m-%d} {self.measure.slug}: {self.text[:60]}"
 
     def get_absolute_url(self):
         return f"{self.measure.get_absolute_url()}#development-{self.slug}"

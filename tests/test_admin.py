@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.html import escape, strip_tags
 
-from measures.models import Measure, MeasureLink, Record
+from measures.models import Development, Measure, MeasureLink, Record, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -589,3 +589,19 @@ def test_a_record_list_heads_its_count_of_measures_in_the_editor_s_language(
     ).content.decode()
     column = re.search(r'<th scope="col" class="[^"]*column-measure_count.*?</th>', page, re.S)
     assert strip_tags(column.group(0)).strip() == heading
+
+
+@pytest.mark.parametrize("accept, field", [("zh-Hant", "zh"), ("en", "en")])
+def test_the_lists_of_measures_developments_and_sources_read_in_the_editor_s_language(
+    editor_client, accept, field
+):
+    def page(name):
+        url = reverse(f"admin:measures_{name}_changelist")
+        return html.unescape(editor_client.get(url, HTTP_ACCEPT_LANGUAGE=accept).content.decode())
+
+    timed = Measure.objects.exclude(timing_zh="").exclude(timing_en="").first()
+    assert getattr(timed, f"timing_{field}") in page("measure")
+    development = Development.objects.first()
+    assert getattr(development, f"text_{field}")[:40] in page("development")
+    source = Source.objects.exclude(title_zh="").exclude(title_en="").first()
+    assert getattr(source, f"title_{field}") in page("source")
