@@ -80,7 +80,7 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "corsheaders",
-    "axes",
+    "budget2026.apps.LoginThrottlingConfig",  # django-axes
     "measures",
 ]
 

@@ -605,3 +605,10 @@ def test_the_lists_of_measures_developments_and_sources_read_in_the_editor_s_lan
     assert getattr(development, f"text_{field}")[:40] in page("development")
     source = Source.objects.exclude(title_zh="").exclude(title_en="").first()
     assert getattr(source, f"title_{field}") in page("source")
+
+
+def test_the_login_throttling_section_of_the_index_is_in_chinese(admin_client):
+    index = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="zh-Hant")
+    page = index.content.decode()
+    assert "登入限制" in page and "登入嘗試" in page and "登入記錄" in page
+    assert "Access attempts" not in page and "Axes" not in page
