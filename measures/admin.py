@@ -32,6 +32,7 @@ from .models import (
     RecordType,
     Source,
     Theme,
+    choice_labels,
 )
 from .money import format_amount
 
@@ -103,7 +104,7 @@ class ReadableHistory(HistoricalRecordContextHelper):
     def prepare_delta_change_value(self, change, value):
         field = self.model._meta.get_field(change.field)
         if getattr(field, "choices", None) and value not in (None, ""):
-            return str(dict(field.flatchoices).get(value, value))
+            return str(choice_labels(field).get(value, value))
         if field.name == "amount_hkd" and value is not None:
             return f"HK${value:,}"
         return super().prepare_delta_change_value(change, value)
