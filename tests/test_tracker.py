@@ -635,3 +635,16 @@ def test_an_unknown_status_changed_value_is_named(client, value):
     assert "status_changed" in response.json()
     page = client.get("/en/developments/", {"status_changed": value})
     assert page.status_code == 200 and "Some filters could not be used" in text(page)
+
+
+@pytest.mark.parametrize("prefix, separator", [("", "；"), ("/en", "; ")])
+def test_a_development_s_sources_are_separated_in_the_page_s_language(client, prefix, separator):
+    page = client.get(f"{prefix}/developments/").content.decode()
+    sources = re.search(
+        r'<li class="development" id="development-tender-awarded">.*?'
+        r'<p class="development-sources">(.*?)</p>',
+        page,
+        re.S,
+    ).group(1)
+    # Two sources, each ending with its date: the separator follows the first one's.
+    assert re.sub(r"<[^>]+>", "", sources).count(f"2026-03-02{separator}") == 1
