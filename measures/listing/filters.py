@@ -333,12 +333,14 @@ class MeasureFilter(EmptyMeansAny, django_filters.FilterSet):
 
     def filtered(self, leave_out=()):
         """The measures matching every valid parameter but those in ``leave_out``, unsorted.
-        Built once for each ``leave_out`` (a list page asks for some several times)."""
+        Built once for each set of parameters actually left out (a list page's facets of
+        filters not in use all ask for the measures matching every filter)."""
         built = self.__dict__.setdefault("_filtered", {})
-        key = frozenset({*leave_out, "sort"})
+        data = self.valid_data()
+        key = frozenset(name for name in {*leave_out, "sort"} if name in data)
         if key not in built:
             queryset = self.queryset.all()
-            for name, value in self.valid_data().items():
+            for name, value in data.items():
                 if name not in key:
                     queryset = self.filters[name].filter(queryset, value)
             built[key] = queryset.order_by()
