@@ -267,6 +267,16 @@ def test_a_long_period_links_to_its_measures_instead_of_listing_them(client):
     )
 
 
+def test_the_chinese_timeline_gives_dates_and_counts_in_chinese(client):
+    make_measures(MEASURES_PER_PERIOD + 1, starts_on=datetime.date(2031, 1, 1))
+    page = client.get("/timeline/").content.decode()
+    assert f"{MEASURES_PER_PERIOD + 1}項措施：查看該年開始的措施" in page
+    assert f"· {MEASURES_PER_PERIOD + 1}項措施</a>" in page
+    assert "由 2031-01 起，沒有列明結束時間" in page
+    assert "2026-07至2026-12" in page
+    assert "see the measures" not in page and "no end stated" not in page
+
+
 def test_each_theme_bar_says_how_much_of_its_money_other_themes_share(client):
     page = client.get("/en/funding/").content.decode()
     (theme_chart,) = [c for c in client.get("/en/funding/").context["charts"] if c.slug == "theme"]

@@ -309,6 +309,39 @@ class Period:
         return label
 
     @property
+    def count_text(self):
+        """ "12 measures", in the page's language."""
+        return ngettext("%(counter)s measure", "%(counter)s measures", self.measure_count) % {
+            "counter": self.measure_count
+        }
+
+    @property
+    def dates_text(self):
+        """Its stated dates ("2026-03 to 2027-12"), or "" for an undated period."""
+        if not self.starts_on:
+            return ""
+        start = self.starts_on.strftime("%Y-%m")
+        if self.ends_on:
+            return _("%(start)s to %(end)s") % {
+                "start": start,
+                "end": self.ends_on.strftime("%Y-%m"),
+            }
+        return _("from %(start)s, no end stated") % {"start": start}
+
+    @property
+    def more_text(self):
+        """What stands for the measures it does not list."""
+        if self.list_url:
+            message = ngettext(
+                "%(counter)s measure: see the measures starting that year",
+                "%(counter)s measures: see the measures starting that year",
+                self.more_count,
+            )
+        else:
+            message = ngettext("%(counter)s measure", "%(counter)s measures", self.more_count)
+        return message % {"counter": self.more_count}
+
+    @property
     def years(self):
         """The year it starts in, or its first and last years."""
         first, last = self.starts_on.year, (self.ends_on or self.starts_on).year
