@@ -310,7 +310,7 @@ class Period:
 
     @property
     def count_text(self):
-        """ "12 measures", in the page's language."""
+        """How many measures it has ("12 measures"), in the page's language."""
         return ngettext("%(counter)s measure", "%(counter)s measures", self.measure_count) % {
             "counter": self.measure_count
         }

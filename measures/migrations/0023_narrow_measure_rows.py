@@ -4,7 +4,7 @@ no statistics. PostgreSQL only: SQLite has neither setting.
 
 Why: counting, ordering and facet-counting a search reads the table's page of every match.
 With the long texts in the row, 100,000 measures filled 24,847 pages (8 KB each, about four
-rows a page); with them beside it, 6,244. PostgreSQL's planner, though, does not count the
+rows a page); with them beside it, 6,268. PostgreSQL's planner, though, does not count the
 cost of reading a vector kept beside its row, so for a word in most measures (``q=AI``) it
 then chose to read the whole table and test every vector (430-930 ms) instead of the search
 index (45 ms). Without statistics on the vector it estimates every search as narrow and keeps
@@ -16,7 +16,7 @@ to the index, which never needs the vector itself.
   timeline's periods).
 - ``SET STATISTICS 0``: ``ANALYZE`` no longer samples the vector. Statistics an earlier
   ``ANALYZE`` left are removed when the migration runs as a superuser; otherwise remove them
-  once as one (README, "Production").
+  once as one (README, "Settings the measurements depend on").
 
 Rows take this shape when they are next written; ``VACUUM FULL measures_measure`` rewrites
 them all at once.
