@@ -26,15 +26,25 @@ from django.db import migrations
 
 TABLE = "measures_measure"
 KEPT_IN_ROW = ["name_zh", "name_en", "search_names", "timing_zh", "timing_en"]
+# (forward, backward) clauses of ALTER TABLE measures_measure.
+LAYOUT = [
+    ("SET (toast_tuple_target = 512)", "RESET (toast_tuple_target)"),
+    *(
+        (f"ALTER COLUMN {column} SET STORAGE MAIN", f"ALTER COLUMN {column} SET STORAGE EXTENDED")
+        for column in KEPT_IN_ROW
+    ),
+    ("ALTER COLUMN search_vector SET STATISTICS 0", "ALTER COLUMN search_vector SET STATISTICS -1"),
+]
 
 
-def narrow_rows(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(f"ALTER TABLE {TABLE} SET (toast_tuple_target = 512)")
-    for column in KEPT_IN_ROW:
-        schema_editor.execute(f"ALTER TABLE {TABLE} ALTER COLUMN {column} SET STORAGE MAIN")
-    schema_editor.execute(f"ALTER TABLE {TABLE} ALTER COLUMN search_vector SET STATISTICS 0")
+def alter_table(schema_editor, clauses):
+    if schema_editor.connection.vendor == "postgresql":
+        for clause in clauses:
+            schema_editor.execute(f"ALTER TABLE {TABLE} {clause}")
+
+
+def forget_vector_statistics(schema_editor):
+    """Removes what an earlier ANALYZE gathered on the vector, if this user may."""
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         (superuser,) = cursor.fetchone()
@@ -47,13 +57,14 @@ def narrow_rows(apps, schema_editor):
             )
 
 
+def narrow_rows(apps, schema_editor):
+    alter_table(schema_editor, [forward for forward, _ in LAYOUT])
+    if schema_editor.connection.vendor == "postgresql":
+        forget_vector_statistics(schema_editor)
+
+
 def widen_rows(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(f"ALTER TABLE {TABLE} RESET (toast_tuple_target)")
-    for column in KEPT_IN_ROW:
-        schema_editor.execute(f"ALTER TABLE {TABLE} ALTER COLUMN {column} SET STORAGE EXTENDED")
-    schema_editor.execute(f"ALTER TABLE {TABLE} ALTER COLUMN search_vector SET STATISTICS -1")
+    alter_table(schema_editor, [backward for _, backward in LAYOUT])
 
 
 class Migration(migrations.Migration):
