@@ -5,8 +5,10 @@
   to, rewrites that measure's search documents (see ``search.py``), fixture loads included.
 - A development saved or deleted sets its measure's status again (``Measure.refresh_status``).
 - A change to a measure, its links or its themes writes again the totals of the records and
-  themes it touches (``refresh_totals()``); inside ``totals_refreshed_at_end()`` (a bulk
-  import) they are written once, at the end.
+  themes it touches (``refresh_totals()``).
+
+Inside ``changes_written_at_end()`` (a bulk import), the revision, the search documents and
+the totals are written once, at the end, for everything the changes touched.
 """
 
 import threading
@@ -20,16 +22,34 @@ _deferred = threading.local()
 
 
 @contextmanager
-def totals_refreshed_at_end():
-    """Collects the records and themes whose totals changes touch, and writes them once at the
-    end (for imports of thousands of rows, where writing them on every row would be slow)."""
+def changes_written_at_end():
+    """Collects the measures whose search documents changes touch, the records and themes whose
+    totals they touch, and whether anything changed, and writes each once at the end (for
+    imports of many rows, where writing them on every row would be slow)."""
     outer = getattr(_deferred, "pending", None)
-    pending = _deferred.pending = {"records": set(), "themes": set()}
+    pending = _deferred.pending = {
+        "measures": set(),
+        "records": set(),
+        "themes": set(),
+        "changed": False,
+    }
     try:
         yield
     finally:
         _deferred.pending = outer
+    refresh_search(Measure.objects.filter(pk__in=pending["measures"]))
     refresh_totals(pending["records"], pending["themes"])
+    if pending["changed"]:
+        DataRevision.bump()
+
+
+def refresh_search(measures):
+    """Rewrites the search documents of ``measures`` (a queryset), or notes them for the end."""
+    pending = getattr(_deferred, "pending", None)
+    if pending is not None:
+        pending["measures"].update(measures.values_list("pk", flat=True))
+        return
+    measures.refresh_search()
 
 
 def refresh_totals(record_ids=(), theme_ids=()):
@@ -103,15 +123,19 @@ def theme_totals_changed(sender, instance, action, reverse, pk_set=None, **kwarg
 
 
 def data_changed(sender, **kwargs):
+    pending = getattr(_deferred, "pending", None)
+    if pending is not None:
+        pending["changed"] = True
+        return
     DataRevision.bump()
 
 
 def measure_saved(sender, instance, **kwargs):
-    Measure.objects.filter(pk=instance.pk).refresh_search()
+    refresh_search(Measure.objects.filter(pk=instance.pk))
 
 
 def link_changed(sender, instance, **kwargs):
-    Measure.objects.filter(pk=instance.measure_id).refresh_search()
+    refresh_search(Measure.objects.filter(pk=instance.measure_id))
 
 
 def development_changed(sender, instance, **kwargs):
@@ -125,15 +149,15 @@ def themes_changed(sender, instance, action, reverse, pk_set=None, **kwargs):
     if action not in ("post_add", "post_remove", "post_clear"):
         return
     if reverse:  # a theme's measures changed
-        Measure.objects.filter(pk__in=pk_set or []).refresh_search()
+        refresh_search(Measure.objects.filter(pk__in=pk_set or []))
     else:
-        Measure.objects.filter(pk=instance.pk).refresh_search()
+        refresh_search(Measure.objects.filter(pk=instance.pk))
 
 
 def name_saved(sender, instance, **kwargs):
     """A record or theme renamed: the measures linked to it are found by its new name (all of
     them rewritten a chunk at a time, however many there are)."""
-    instance.measures.distinct().refresh_search()
+    refresh_search(instance.measures.distinct())
 
 
 def connect(app_config):

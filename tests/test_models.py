@@ -7,7 +7,17 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from measures.models import Budget, Bureau, Development, Measure, MeasureLink, Record, Role, Theme
+from measures.models import (
+    Budget,
+    Bureau,
+    DataRevision,
+    Development,
+    Measure,
+    MeasureLink,
+    Record,
+    Role,
+    Theme,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -277,17 +287,27 @@ def test_record_and_theme_totals_follow_every_kind_of_edit():
     assert stored_theme(education) == recounted_theme(education)
 
 
-def test_totals_written_at_the_end_of_a_bulk_change():
-    from measures.signals import totals_refreshed_at_end
+def test_a_bulk_change_writes_totals_search_and_revision_once_at_the_end():
+    from measures.signals import changes_written_at_end
 
     dsd = Bureau.objects.get(slug="drainage-services-department")
-    with totals_refreshed_at_end():
+    revision = DataRevision.from_database().number
+    with changes_written_at_end():
         for number in range(3):
             measure = new_measure(slug=f"bulk-{number}", amount_hkd=1, amount_type="earmark")
+            measure.name_en = f"Bulkhead trial {number}"
             measure.save()
             MeasureLink.objects.create(measure=measure, record=dsd, role=Role.FUNDS)
         assert stored_record(dsd) == (1, None)  # not yet
+        assert not Measure.objects.search("bulkhead").exists()
+        assert DataRevision.from_database().number == revision
     assert stored_record(dsd) == recounted_record(dsd) == (4, 3)
+    assert set(Measure.objects.search("bulkhead").values_list("slug", flat=True)) == {
+        "bulk-0",
+        "bulk-1",
+        "bulk-2",
+    }
+    assert DataRevision.from_database().number == revision + 1
 
 
 def test_a_development_slug_the_measure_already_has_is_refused_on_the_slug():

@@ -9,8 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, no_translatio
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 
-from measures.models import DataRevision
-from measures.signals import totals_refreshed_at_end
+from measures.signals import changes_written_at_end
 
 # Larger files are refused before they are read (the curated data is about 100 KB; the full
 # download of 100,000 measures about 200 MB): set IMPORT_MAX_MEGABYTES for a bigger import.
@@ -152,12 +151,11 @@ class Command(BaseCommand):
             with transaction.atomic():
                 if problems:
                     raise InvalidImport
-                # Records' and themes' totals are written once, after the last row.
-                with totals_refreshed_at_end():
+                # Search documents, totals and the data revision are written once, at the end.
+                with changes_written_at_end():
                     count = self.load(text, problems)
                 if problems:
                     raise InvalidImport
-                DataRevision.bump()
         except InvalidImport:
             listing = "\n".join(f"- {problem}" for problem in problems)
             raise CommandError(
