@@ -36,9 +36,9 @@ run: seed
 admin-user: migrate
 	$(BIN)/python manage.py createsuperuser
 
-# One test process per CPU (pytest-xdist): the browser and live-server tests mostly wait.
+# One test process per CPU (pytest-xdist); the browser tests share one Chromium, in one of them.
 test: install-dev browser-deps proxy-deps
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist loadgroup
 
 lint: install-dev
 	$(BIN)/ruff check .

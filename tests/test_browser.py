@@ -12,7 +12,13 @@ from playwright.sync_api import expect, sync_playwright
 
 from measures.models import RECORD_MODELS, Measure
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The module's tests run one after another in one test process (make test: --dist loadgroup),
+# so they share one Chromium.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("browser"),
+]
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
@@ -21,15 +27,15 @@ DESKTOP = {"width": 1366, "height": 900}
 WIDTHS = {"phone": PHONE, "desktop": DESKTOP}
 
 
-@pytest.fixture
-def browser_page(live_server, load_curated_data):
+@pytest.fixture(scope="module")
+def chromium():
     if not os.path.exists(CHROMIUM):
         pytest.fail(
             f"{CHROMIUM} is missing: install Debian's chromium and fonts-noto-cjk "
             "(make browser-deps does it)."
         )
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-    # itself are still synchronous and safe.
+    # Playwright's sync API runs an event loop in this thread while it is open; the ORM calls
+    # made by the tests themselves are still synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     SCREENSHOTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
@@ -37,17 +43,23 @@ def browser_page(live_server, load_curated_data):
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        page = browser.new_page(viewport=DESKTOP)
-        problems = []
-        page.on(
-            "console", lambda message: message.type == "error" and problems.append(message.text)
-        )
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.base_url = live_server.url
-        page.problems = problems
-        yield page
+        yield browser
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def browser_page(chromium, live_server, load_curated_data):
+    """A page of its own (a new browser context: no cookies or storage from other tests)."""
+    context = chromium.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.base_url = live_server.url
+    page.problems = problems
+    yield page
+    context.close()
     assert not problems, f"The browser reported errors: {problems}"
 
 
@@ -179,13 +191,12 @@ def test_ticking_a_filter_keeps_the_readers_place(browser_page, width):
     expect(results).to_be_focused()
 
 
-def test_without_javascript_the_filters_land_on_the_results(live_server, load_curated_data):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(viewport=PHONE, java_script_enabled=False)
+def test_without_javascript_the_filters_land_on_the_results(
+    chromium, live_server, load_curated_data
+):
+    context = chromium.new_context(viewport=PHONE, java_script_enabled=False)
+    try:
+        page = context.new_page()
         page.goto(live_server.url + "/en/measures/")
         # Without the script the filters are open, first, as they are shown.
         option = page.locator('#filter-form input[type="checkbox"]').first
@@ -199,7 +210,8 @@ def test_without_javascript_the_filters_land_on_the_results(live_server, load_cu
         heading = page.locator("#results-heading")
         expect(heading).to_have_text(re.compile(rf"^\s*{expected} measures?\s*$"))
         assert -2 < heading.bounding_box()["y"] < PHONE["height"]
-        browser.close()
+    finally:
+        context.close()
 
 
 def test_skip_to_results_on_the_list(browser_page):
