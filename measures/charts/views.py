@@ -265,6 +265,11 @@ MEASURES_LISTED = 500
 MAXIMUM_TICKS = 12
 
 
+def measures_text(count):
+    """The words for ``count`` measures ("12 measures"), in the page's language."""
+    return ngettext("%(counter)s measure", "%(counter)s measures", count) % {"counter": count}
+
+
 @dataclass
 class Period:
     """Measures stated to start in the same period: how many, and the first few by name."""
@@ -311,9 +316,7 @@ class Period:
     @property
     def count_text(self):
         """How many measures it has ("12 measures"), in the page's language."""
-        return ngettext("%(counter)s measure", "%(counter)s measures", self.measure_count) % {
-            "counter": self.measure_count
-        }
+        return measures_text(self.measure_count)
 
     @property
     def dates_text(self):
@@ -331,15 +334,13 @@ class Period:
     @property
     def more_text(self):
         """What stands for the measures it does not list."""
-        if self.list_url:
-            message = ngettext(
-                "%(counter)s measure: see the measures starting that year",
-                "%(counter)s measures: see the measures starting that year",
-                self.more_count,
-            )
-        else:
-            message = ngettext("%(counter)s measure", "%(counter)s measures", self.more_count)
-        return message % {"counter": self.more_count}
+        if not self.list_url:
+            return measures_text(self.more_count)
+        return ngettext(
+            "%(counter)s measure: see the measures starting that year",
+            "%(counter)s measures: see the measures starting that year",
+            self.more_count,
+        ) % {"counter": self.more_count}
 
     @property
     def years(self):
