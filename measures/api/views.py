@@ -23,6 +23,7 @@ from rest_framework.pagination import PageNumberPagination
 from ..caching import cached_by_revision
 from ..developments.filters import DevelopmentFilter
 from ..listing.filters import MeasureFilter
+from ..listing.pages import IdsFirstPaginator
 from ..models import Development, Measure, MeasureLink, Theme
 from ..views import FormerSlugsRedirect
 from . import schema  # noqa: F401  (registers the schema's reading of filters)
@@ -48,6 +49,7 @@ def positive_integer_error(value, maximum=None):
 class ApiPagination(PageNumberPagination):
     """Pages of 50 by default, up to 500 with ``page_size``; a bad page number is a 400."""
 
+    django_paginator_class = IdsFirstPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500

@@ -14,10 +14,10 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
 from ..models import DataRevision
+from .pages import IdsFirstPaginator
 
 # Parameters that order or cut the list without changing what it holds.
 NOT_COUNTED = {"sort", "page"}
@@ -79,7 +79,7 @@ def remembered(name, query, count, leave_out=()):
     return value
 
 
-class RememberedCountPaginator(Paginator):
+class RememberedCountPaginator(IdsFirstPaginator):
     """A paginator whose total is ``remembered()`` for the filters of ``query``."""
 
     def __init__(self, object_list, per_page, *, query, **kwargs):
