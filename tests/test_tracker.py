@@ -294,6 +294,27 @@ def test_a_bad_month_is_a_message_on_the_page_and_a_400_in_the_api(client):
     assert "month" in api.json()
 
 
+def test_a_december_is_a_month_like_any_other_up_to_the_last_one(client):
+    Development.objects.create(
+        measure=Measure.objects.get(slug=SANDY_RIDGE),
+        slug="year-end-review",
+        happened_on=datetime.date(2025, 12, 31),
+        text_zh="年終檢討。",
+        text_en="Year-end review.",
+    )
+    assert developments_shown(client.get("/en/developments/", {"month": "2025-12"})) == [
+        "year-end-review"
+    ]
+    assert "year-end-review" not in developments_shown(
+        client.get("/en/developments/", {"month": "2026-01"})
+    )
+    for url in ("/en/developments/", "/api/developments/"):
+        response = client.get(url, {"month": "9999-12"})
+        assert response.status_code == 200
+    assert developments_shown(client.get("/en/developments/", {"month": "9999-12"})) == []
+    assert client.get("/api/developments/", {"month": "9999-12"}).json()["count"] == 0
+
+
 def test_the_home_page_shows_the_latest_developments(client):
     page = text(client.get("/en/"))
     latest = Development.objects.order_by("-happened_on", "-pk").first()

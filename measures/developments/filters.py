@@ -51,8 +51,7 @@ class MonthFilter(django_filters.Filter):
     def filter(self, queryset, value):
         if value is None:
             return queryset
-        following = datetime.date(value.year + value.month // 12, value.month % 12 + 1, 1)
-        return queryset.filter(happened_on__gte=value, happened_on__lt=following)
+        return queryset.filter(happened_on__year=value.year, happened_on__month=value.month)
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
