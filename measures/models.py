@@ -48,6 +48,12 @@ def is_english(language=None):
     return not (language or get_language() or "zh-hant").lower().startswith("zh")
 
 
+def list_separator(language=None):
+    """What stands between the items of a list written in a sentence: "; " in English, "；" in
+    Chinese."""
+    return "; " if is_english(language) else "；"
+
+
 def in_language(zh, en, language=None):
     """The Chinese or the English text, following the language; the other one if it is empty."""
     if is_english(language):

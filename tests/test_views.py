@@ -325,6 +325,27 @@ def test_sort_by_start(client):
     assert dated == sorted(dated, reverse=True)
 
 
+@pytest.mark.parametrize("typed", ["amount,", ",amount", "amount,,"])
+def test_a_stray_comma_in_the_sort_orders_as_if_it_were_not_there(client, typed):
+    by_amount = all_slugs(client, LIST, {"sort": "amount"})
+    assert all_slugs(client, LIST, {"sort": typed}) == by_amount
+    api = client.get("/api/measures/", {"sort": typed, "page_size": 100})
+    assert api.status_code == 200
+    assert [row["slug"] for row in api.json()["results"]] == by_amount
+    assert client.get("/measures.csv", {"sort": typed}).status_code == 200
+
+
+def test_a_sort_of_commas_alone_is_the_default_order(client):
+    assert all_slugs(client, LIST, {"sort": ","}) == all_slugs(client, LIST, {})
+
+
+def test_several_orders_are_named_in_words_and_the_menu_shows_the_first(client):
+    page = client.get("/en/measures/", {"sort": "-amount,name"}).content.decode()
+    assert "Sort by: Amount, largest first; Name, A to Z" in page
+    assert '<option value="-amount" selected>' in page
+    assert page.count(" selected>") == 1
+
+
 # --- Facets, active filters, empty state, pagination -------------------------------------------
 
 

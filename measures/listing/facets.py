@@ -30,6 +30,7 @@ from ..models import (
     MeasureKind,
     MeasureStatus,
     Theme,
+    list_separator,
 )
 from ..money import format_amount
 from .counts import KeptCounts
@@ -351,6 +352,10 @@ def display_value(filterset, parameter, value):
                 return record.title if parameter == "source" else record.name
         return value
     choices = getattr(form.fields[parameter], "choices", None)
+    if parameter == "sort":  # a comma-separated list of orders, as the API takes
+        labels = dict(choices)
+        keys = [key for key in value.split(",") if key]
+        return list_separator().join(str(labels.get(key, key)) for key in keys)
     if choices:
         return str(dict(choices).get(value, value))
     if parameter in ("amount_min", "amount_max") and cleaned is not None:

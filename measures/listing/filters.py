@@ -172,7 +172,8 @@ class SortFilter(django_filters.OrderingFilter):
 
     def filter(self, queryset, value):
         ordering = []
-        for parameter in value or ["start"]:
+        # An empty item ("amount," or ",", a stray comma in a shared link) orders nothing.
+        for parameter in [item for item in value or [] if item] or ["start"]:
             descending = parameter.startswith("-")
             field = self.param_map[parameter.lstrip("-")]
             if field == "name":  # never empty

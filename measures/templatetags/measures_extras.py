@@ -5,7 +5,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from ..models import is_english
+from ..models import list_separator
 from ..money import format_amount
 from ..search import CJK
 
@@ -22,11 +22,7 @@ def hkd(value):
     return format_amount(int(value), get_language())
 
 
-@register.simple_tag
-def list_separator():
-    """What stands between the items of a list written in a sentence: "; " in English, "；" in
-    Chinese."""
-    return "; " if is_english() else "；"
+register.simple_tag(list_separator)
 
 
 @register.simple_tag(takes_context=True)
