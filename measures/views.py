@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .caching import cached_by_revision
@@ -40,7 +41,9 @@ class FormerSlugsRedirect:
         except Http404:
             renamed = self.renamed(kwargs["slug"])
             if renamed is None:
-                raise
+                # In the reader's language (the API shows it), not Django's "No Measure matches".
+                name = self.get_queryset().model._meta.verbose_name
+                raise Http404(_("There is no %(name)s at this address.") % {"name": name}) from None
         address = reverse(request.resolver_match.view_name, kwargs={**kwargs, "slug": renamed.slug})
         query = request.META.get("QUERY_STRING")
         return HttpResponsePermanentRedirect(f"{address}?{query}" if query else address)

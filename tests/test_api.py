@@ -307,6 +307,19 @@ def test_an_unknown_slug_is_a_json_404(client, url):
     assert "detail" in response.json()
 
 
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        (f"{API}no-such-measure/", "這個地址沒有措施。"),
+        (f"{EN_API}no-such-measure/", "There is no measure at this address."),
+        ("/api/bureaux/no-such-record/", "這個地址沒有政策局或部門。"),
+        ("/en/api/bureaux/no-such-record/", "There is no bureau or department at this address."),
+    ],
+)
+def test_an_unknown_slug_is_explained_in_the_language_of_the_api(client, url, detail):
+    assert client.get(url).json() == {"detail": detail}
+
+
 @pytest.mark.parametrize("url", [API, f"{API}ai-subsidy-scheme/", "/api/bureaux/", "/api/themes/"])
 def test_etag_last_modified_and_304(client, url):
     first = client.get(url)
