@@ -460,6 +460,17 @@ def test_pagination_keeps_the_filters(client):
     second = client.get(LIST, {"bureau": "drainage-services-department", "page": 2})
     assert len(slugs(second)) == 11
     assert not set(slugs(second)) & set(slugs(response))
+    # The first page has one address: the links back to it carry no page number.
+    back = second.content.decode()
+    assert 'href="?bureau=drainage-services-department" rel="prev"' in back
+    assert 'href="?bureau=drainage-services-department">1</a>' in back
+    assert "page=1" not in back
+
+
+def test_the_first_page_of_the_whole_list_is_the_list_s_own_address(client):
+    make_measures(30)
+    page = client.get("/en/measures/", {"page": 2}).content.decode()
+    assert 'href="/en/measures/" rel="prev"' in page
 
 
 def test_page_past_the_end_shows_the_last_page_with_a_message(client):

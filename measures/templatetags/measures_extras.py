@@ -27,10 +27,15 @@ register.simple_tag(list_separator)
 
 @register.simple_tag(takes_context=True)
 def page_url(context, number):
-    """The current list URL, filters kept, at page ``number``."""
-    query = context["request"].GET.copy()
-    query["page"] = number
-    return "?" + query.urlencode()
+    """The current list URL, filters kept, at page ``number`` (the first page has no
+    ``page``, so that it has one address)."""
+    request = context["request"]
+    query = request.GET.copy()
+    if number == 1:
+        query.pop("page", None)
+    else:
+        query["page"] = number
+    return f"?{query.urlencode()}" if query else request.path
 
 
 @register.filter
