@@ -128,6 +128,11 @@ def test_a_filtered_list_names_the_whole_list_as_canonical(client):
     assert tags.alternates()["zh-Hant"] == f"{ORIGIN}/measures/"
 
 
+def test_a_shared_filtered_list_opens_with_its_filters(client):
+    tags = head(client, "/en/measures/?theme=education&sort=-amount&utm_source=x")
+    assert tags.meta("og:url") == f"{ORIGIN}/en/measures/?sort=-amount&theme=education"
+
+
 def test_the_touch_icon_is_a_png():
     path = finders.find("images/apple-touch-icon.png")
     with open(path, "rb") as icon:

@@ -467,6 +467,19 @@ def test_pagination_keeps_the_filters(client):
     assert "page=1" not in back
 
 
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ({}, "Measures"),
+        ({"sort": "-amount", "page": "1"}, "Measures"),
+        ({"kind": "education"}, "Measures (filtered)"),
+    ],
+)
+def test_the_title_says_filtered_only_when_a_filter_is_chosen(client, query, title):
+    page = client.get("/en/measures/", query).content.decode()
+    assert re.search(r"<title>(.*?) · ", page, re.S)[1] == title
+
+
 def test_the_first_page_of_the_whole_list_is_the_list_s_own_address(client):
     make_measures(30)
     page = client.get("/en/measures/", {"page": 2}).content.decode()

@@ -13,21 +13,27 @@ HREFLANG = {"zh-hant": "zh-Hant", "en": "en"}
 
 @register.simple_tag(takes_context=True)
 def page_addresses(context):
-    """The canonical address of the page (without its query: a filtered list is the list) and
-    its alternates: ``{"canonical": url, "alternates": [(hreflang, url), ...]}``.
+    """The canonical address of the page (without its query: a filtered list is the list), its
+    alternates, and the address a link preview opens (``shared``: with the page's query, so a
+    shared filtered list opens filtered): ``{"canonical": url, "shared": url, "alternates":
+    [(hreflang, url), ...]}``.
 
     ``translate_url`` resolves the path only: no database query, so error pages can use it.
     """
     request = context.get("request")
     if request is None:
-        return {"canonical": "", "alternates": []}
+        return {"canonical": "", "shared": "", "alternates": []}
     origin = f"{request.scheme}://{request.get_host()}"
     alternates = []
     for code, _name in settings.LANGUAGES:
         alternates.append((HREFLANG.get(code, code), origin + translate_url(request.path, code)))
     default = origin + translate_url(request.path, settings.LANGUAGE_CODE)
     alternates.append(("x-default", default))
-    return {"canonical": origin + request.path, "alternates": alternates}
+    return {
+        "canonical": origin + request.path,
+        "shared": origin + request.get_full_path(),
+        "alternates": alternates,
+    }
 
 
 @register.simple_tag(takes_context=True)
