@@ -573,6 +573,20 @@ class MeasureQuerySet(models.QuerySet):
     def without_amount(self):
         return self.filter(amount_hkd__isnull=True)
 
+    def money_by_amount_type(self):
+        """``[(amount type, total)]``: the money these measures state by what it is (a new
+        allocation, an earmark, the size of an existing scheme), in that order, leaving out the
+        types none of them has. Only a new allocation is new money in its Budget."""
+        totals = dict(
+            self.with_amount()
+            .values_list("amount_type")
+            .annotate(total=models.Sum("amount_hkd"))
+            .order_by()
+        )
+        return [
+            (AmountType(value), totals[value]) for value in AmountType.values if value in totals
+        ]
+
     def linked_to(self, records):
         """The measures linked to any of ``records`` (a semi-join: no row repeats)."""
         return self.filter(pk__in=MeasureLink.objects.filter(record__in=records).values("measure"))

@@ -91,6 +91,7 @@ class HomeView(TemplateView):
         return super().get_context_data(
             **kwargs,
             totals=totals,
+            money_by_amount_type=current.money_by_amount_type(),
             record_types=record_types,
             bodies=Bureau.objects.most_linked(12),
             themes=Theme.objects.order_by("-measure_count", "name_en"),

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from measures.models import Measure, MeasureKind, MeasureStatus, Record
-from measures.money import parse_amount
+from measures.models import AmountType, Measure, MeasureKind, MeasureStatus, Record
+from measures.money import format_amount, parse_amount
 
 from .factories import make_measures
 
@@ -96,6 +96,21 @@ def test_home_figures_are_computed_from_the_data(client):
     assert total == 5_164_000_000
     assert "HK$5.16 billion" in page
     assert f">{todays.without_amount().count()}<" in page
+
+
+@pytest.mark.parametrize(("prefix", "language"), [("/en/", "en"), ("/", "zh-hant")])
+def test_home_and_funding_split_the_money_by_what_it_is(client, prefix, language):
+    home, funding = (client.get(url).content.decode() for url in (prefix, f"{prefix}funding/"))
+    todays = Measure.objects.of_budget().with_amount()
+    separator = ": " if language == "en" else "："
+    with translation.override(language):
+        for amount_type in AmountType:
+            amounts = todays.filter(amount_type=amount_type).values_list("amount_hkd", flat=True)
+            line = f"<li>{amount_type.label}{separator}{format_amount(sum(amounts), language)}</li>"
+            assert (line in home) == bool(amounts), line
+            assert (line in funding) == bool(amounts), line
+    # The curated Budget states money of every kind, so each line above was looked for.
+    assert set(todays.values_list("amount_type", flat=True)) == set(AmountType.values)
 
 
 def test_home_lists_bodies_themes_and_recent_edits(client):

@@ -248,6 +248,7 @@ class FundingView(TemplateView):
             **kwargs,
             charts=funding_charts(),
             totals=totals,
+            money_by_amount_type=Measure.objects.of_budget().money_by_amount_type(),
             budget=Budget.current(),
             earlier_commitments=earlier,
         )
