@@ -1587,6 +1587,14 @@ class Development(ChoiceLabels, BilingualMixin, Versioned):
     def get_absolute_url(self):
         return f"{self.measure.get_absolute_url()}#development-{self.slug}"
 
+    @property
+    def is_before_announcement(self):
+        """Happened before the Budget that announced its measure was delivered (a tender run
+        beforehand, say): part of the story, but it moves no status (see
+        ``Measure.current_status``)."""
+        announced_on = BUDGET_DAYS.get(self.measure.budget)
+        return announced_on is not None and self.happened_on < announced_on
+
     def natural_key(self):
         return (self.measure.slug, self.slug)
 

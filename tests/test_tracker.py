@@ -129,6 +129,22 @@ def test_a_month_only_development_shows_its_month(client):
     assert "https://www.info.gov.hk/gia/general/202604/22/P2026042200281.htm" in page
 
 
+@pytest.mark.parametrize(
+    ("prefix", "badge"), [("/en/", "Before the Budget"), ("/", "預算案公布前")]
+)
+def test_a_development_before_the_budget_is_marked_as_such(client, prefix, badge):
+    pages = [client.get(f"{prefix}measures/{SANDY_RIDGE}/"), client.get(f"{prefix}developments/")]
+    marked = f'<span class="budget-badge">{badge}</span>'
+    for page in map(text, pages):
+        for development in Development.objects.filter(measure__slug=SANDY_RIDGE):
+            item = page.split(f'id="development-{development.slug}"', 1)[1].split("</li>", 1)[0]
+            before = development.happened_on < datetime.date(2026, 2, 25)
+            assert (marked in item) == before, development.slug
+    # The curated data has both kinds, so both were looked at.
+    dates = Development.objects.filter(measure__slug=SANDY_RIDGE).values_list("happened_on")
+    assert min(dates)[0] < datetime.date(2026, 2, 25) < max(dates)[0]
+
+
 def institute_opens(measure):
     """A development of ``measure`` moving it to "in operation" on 1 September 2026."""
     return Development.objects.create(
