@@ -709,7 +709,8 @@ class MeasureStatus(models.TextChoices):
 # What each status means, for readers (the about page) and editors.
 STATUS_DEFINITIONS = {
     MeasureStatus.ANNOUNCED: _(
-        "Stated as something that will be done; no start date or work reported yet."
+        "Stated as something that will be done; no work on it reported yet, even where its "
+        "stated period has begun."
     ),
     MeasureStatus.IN_PREPARATION: _(
         "Being set up, with a stated start or completion period still ahead."
