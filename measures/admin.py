@@ -12,6 +12,7 @@ from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -220,8 +221,33 @@ class CountInline(LabelledRows, admin.TabularInline):
     fields = ["value", "is_approximate", "unit_zh", "unit_en"]
 
 
+class CitationRows(BaseInlineFormSet):
+    """A measure's or a development's citations: a source is cited once without a paragraph,
+    and each of its paragraphs once. The database's unique constraints say so too, but being
+    conditional they are not checked across the rows of one form, so two such rows saved
+    together would fail in the database instead of showing a message."""
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or data.get("source") is None:
+                continue
+            cited = (data["source"].pk, data.get("paragraph"))
+            if cited in seen:
+                message = (
+                    _("This paragraph of the source is cited twice.")
+                    if cited[1] is not None
+                    else _("This source is cited twice without a paragraph.")
+                )
+                form.add_error("source", message)
+            seen.add(cited)
+
+
 class CitationInline(SafeAutocomplete, admin.StackedInline):
     model = Citation
+    formset = CitationRows
     fk_name = "measure"
     extra = 0
     autocomplete_fields = ["source"]
@@ -423,8 +449,13 @@ class MeasureAdmin(KnowledgeBaseAdmin):
         return measure.timing or "—"
 
 
+class LabelledCitationRows(LabelledDeleteBoxes, CitationRows):
+    pass
+
+
 class DevelopmentCitationInline(LabelledRows, SafeAutocomplete, admin.TabularInline):
     model = Citation
+    formset = LabelledCitationRows
     fk_name = "development"
     extra = 1
     autocomplete_fields = ["source"]
@@ -546,11 +577,18 @@ class AnyRecordAdmin(RecordAdmin):
     def get_autocomplete_fields(self, request):
         return []
 
+    def has_add_permission(self, request):
+        # A record is added in the section of its kind, which sets its type (so the link
+        # inline offers no "+" beside the record).
+        return False
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         record = self.get_object(request, object_id)
         if record is None:
             return super().change_view(request, object_id, form_url, extra_context)
-        return redirect(f"admin:measures_{record._meta.model_name}_change", record.pk)
+        address = reverse(f"admin:measures_{record._meta.model_name}_change", args=[record.pk])
+        query = request.META.get("QUERY_STRING")  # a popup (_popup, _to_field) stays a popup
+        return redirect(f"{address}?{query}" if query else address)
 
 
 @admin.register(Theme)

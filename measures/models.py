@@ -433,6 +433,9 @@ class Record(ChoiceLabels, BilingualMixin, Versioned):
         taken = Record.objects.filter(type=record_type, slug=self.slug).exclude(pk=self.pk)
         if self.slug and taken.exists():
             errors["slug"] = SLUG_TAKEN_IN_TYPE
+        # Checked by a constraint too, but that one names the type, which the forms leave out.
+        if record_type == RecordType.BUREAU and self.kind not in BodyKind.values:
+            errors["kind"] = _("A bureau or department needs a kind of body from the list.")
         if self.type == RecordType.BUREAU and self.successor_id:
             seen, body = {self.pk}, self.successor
             while body is not None:
@@ -1757,6 +1760,13 @@ class MeasureRelation(ChoiceLabels, models.Model):
 
     def __str__(self):
         return f"{self.from_measure.slug} {self.kind} {self.to_measure.slug}"
+
+    def clean(self):
+        super().clean()
+        # Checked by a constraint too, which Django skips in a measure's inline rows: the
+        # measure there is the page's, not a field of the row.
+        if self.from_measure_id is not None and self.from_measure_id == self.to_measure_id:
+            raise ValidationError({"to_measure": _("A measure cannot relate to itself.")})
 
     def natural_key(self):
         return (self.from_measure.slug, self.to_measure.slug, self.kind)

@@ -612,3 +612,79 @@ def test_the_login_throttling_section_of_the_index_is_in_chinese(admin_client):
     page = index.content.decode()
     assert "登入限制" in page and "登入嘗試" in page and "登入記錄" in page
     assert "Access attempts" not in page and "Axes" not in page
+
+
+# --- Rows and records the database would refuse: a message, not a 500 ------------------------
+
+
+def with_new_rows(data, prefix, rows):
+    """``data`` with ``rows`` (dicts of field values) added to the inline ``prefix``."""
+    total = int(data[f"{prefix}-TOTAL_FORMS"])
+    for offset, row in enumerate(rows):
+        for name, value in row.items():
+            data[f"{prefix}-{total + offset}-{name}"] = value
+    data[f"{prefix}-TOTAL_FORMS"] = str(total + len(rows))
+    return data
+
+
+def test_a_record_is_added_in_its_kind_s_section_not_from_a_link_row(editor_client):
+    assert editor_client.get("/admin/measures/record/add/?_to_field=id&_popup=1").status_code == 403
+    page = editor_client.get(change_url(Measure.objects.get(slug="ai-subsidy-scheme")))
+    assert 'class="related-widget-wrapper-link add-related" id="add_id_record_links' not in (
+        page.content.decode()
+    )
+    bureau = Record.objects.get(slug="vtc")
+    response = editor_client.get(
+        f"/admin/measures/record/{bureau.pk}/change/?_popup=1&_to_field=id"
+    )
+    assert response.status_code == 302
+    assert (
+        response["Location"] == f"/admin/measures/bureau/{bureau.pk}/change/?_popup=1&_to_field=id"
+    )
+
+
+def test_a_bureau_without_a_kind_of_body_is_refused_on_that_field(editor_client):
+    bureau = Record.objects.get(slug="vtc")
+    data = form_data(editor_client.get(record_change_url(bureau)))
+    data["kind"] = ""
+    data["name_en"] = "Renamed"
+    response = editor_client.post(record_change_url(bureau), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["kind"] == [
+        "A bureau or department needs a kind of body from the list."
+    ]
+    assert Record.objects.get(pk=bureau.pk).name_en != "Renamed"
+
+
+@pytest.mark.parametrize("paragraph", ["", "3"])
+def test_a_source_cited_twice_in_one_save_is_refused_on_the_row(editor_client, paragraph):
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    source = Source.objects.exclude(citations__measure=measure).first()
+    before = measure.citations.count()
+    row = {"source": str(source.pk), "paragraph": paragraph, "quote_zh": "引文"}
+    data = with_new_rows(form_data(editor_client.get(change_url(measure))), "citations", [row, row])
+    response = editor_client.post(change_url(measure), data)
+    assert response.status_code == 200
+    (citations,) = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "citations"
+    ]
+    assert any("source" in form.errors for form in citations.forms)
+    assert measure.citations.count() == before
+
+
+def test_a_measure_related_to_itself_is_refused_on_the_row(editor_client):
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    before = measure.relations_from.count()
+    row = {"kind": "continues", "to_measure": str(measure.pk)}
+    data = with_new_rows(form_data(editor_client.get(change_url(measure))), "relations_from", [row])
+    response = editor_client.post(change_url(measure), data)
+    assert response.status_code == 200
+    (relations,) = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "relations_from"
+    ]
+    assert any("to_measure" in form.errors for form in relations.forms)
+    assert measure.relations_from.count() == before
