@@ -362,6 +362,29 @@ def test_the_feed_of_every_development_is_valid_atom_in_each_language(
     english = feedparser.parse(client.get("/en/developments.atom").content)
     chinese = feedparser.parse(client.get("/developments.atom").content)
     assert english.entries[0].summary != chinese.entries[0].summary
+    # RFC 4287: a feed whose entries have no author of their own names one.
+    assert feed.feed.author
+
+
+def test_a_control_character_pasted_into_a_text_leaves_the_feeds_valid(client):
+    measure = Measure.objects.get(slug=SANDY_RIDGE)
+    measure.name_en = "Sandy Ridge\x0bdata facility cluster"
+    measure.save()
+    Development.objects.create(
+        measure=measure,
+        slug="pasted",
+        happened_on=datetime.date(2026, 4, 1),
+        text_zh="從文件貼上\x0b的文字。",
+        text_en="Text pasted\x0bfrom a document.",
+    )
+    for url in ("/en/developments.atom", f"/en/measures/{SANDY_RIDGE}/developments.atom"):
+        response = client.get(url)
+        assert response.status_code == 200
+        feed = feedparser.parse(response.content)
+        assert not feed.bozo, feed.bozo_exception
+        pasted = next(entry for entry in feed.entries if "pasted" in entry.summary)
+        assert "Text pasted from a document." in pasted.summary
+        assert pasted.title == "2026-04-01 Sandy Ridge data facility cluster"
 
 
 @pytest.mark.parametrize("prefix", ["/", "/en/"])

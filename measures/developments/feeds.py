@@ -1,6 +1,7 @@
 """Atom feeds of the developments: all of them, and one measure's, in the page's language."""
 
 import datetime
+import re
 
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -14,10 +15,21 @@ from django.utils.translation import gettext as _
 from ..models import Development, Measure
 
 FEED_LENGTH = 50
+# What XML 1.0 cannot hold: control characters other than tab and line breaks (a vertical tab
+# pasted from a document, say), which would make the whole feed fail to render.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def for_xml(text):
+    """``text`` without the characters XML 1.0 cannot hold (each becomes a space)."""
+    return NOT_XML.sub(" ", str(text))
 
 
 class DevelopmentFeed(Feed):
     feed_type = Atom1Feed
+
+    def author_name(self):
+        return _("Budget 2026 AI measures")
 
     def title(self):
         return _("Developments of the Budget’s AI measures")
@@ -39,7 +51,7 @@ class DevelopmentFeed(Feed):
 
     def item_title(self, development):
         date = development.happened_on.strftime("%Y-%m" if development.month_only else "%Y-%m-%d")
-        return f"{date} {development.measure.name}"
+        return for_xml(f"{date} {development.measure.name}")
 
     def item_description(self, development):
         """The text, then its sources as links (Atom readers show the summary as HTML)."""
@@ -51,7 +63,9 @@ class DevelopmentFeed(Feed):
                 for citation in development.citations.all()
             ),
         )
-        return format_html("<p>{}</p><p>{} {}</p>", development.text, _("Source:"), sources)
+        return for_xml(
+            format_html("<p>{}</p><p>{} {}</p>", development.text, _("Source:"), sources)
+        )
 
     def item_link(self, development):
         return development.get_absolute_url()
@@ -79,10 +93,10 @@ class MeasureDevelopmentFeed(DevelopmentFeed):
         return get_object_or_404(Measure, slug=slug)
 
     def title(self, measure):
-        return _("Developments: %(name)s") % {"name": measure.name}
+        return for_xml(_("Developments: %(name)s") % {"name": measure.name})
 
     def subtitle(self, measure):
-        return measure.summary
+        return for_xml(measure.summary)
 
     def link(self, measure):
         return measure.get_absolute_url()
