@@ -753,6 +753,22 @@ class Budget(models.TextChoices):
         return cls.BUDGET_2026_27
 
 
+# The years a stated date may fall in: a year typed wrong (0001, 9999 for "open-ended") is
+# refused, not drawn on the timeline.
+PLAUSIBLE_YEARS = range(1950, 2101)
+IMPLAUSIBLE_DATE = _("Give a date from 1950 to 2100.")
+
+
+def implausible_dates(instance, field_names):
+    """``{field: message}`` for each date of ``instance`` outside ``PLAUSIBLE_YEARS``."""
+    return {
+        name: IMPLAUSIBLE_DATE
+        for name in field_names
+        if getattr(instance, name) is not None
+        and getattr(instance, name).year not in PLAUSIBLE_YEARS
+    }
+
+
 # The day each Budget was delivered: the day its measures were announced.
 BUDGET_DAYS = {
     Budget.BUDGET_2024_25: datetime.date(2024, 2, 28),
@@ -967,7 +983,7 @@ class Measure(ChoiceLabels, BilingualMixin, Versioned):
         self.status, self.status_as_of = self.current_status()
         # Two of them compare fields: their errors go on the field to change, where a form
         # shows them (a constraint's error would stand above the whole form).
-        errors = {}
+        errors = implausible_dates(self, ["starts_on", "ends_on"])
         if self.amount_hkd is not None and not self.amount_type:
             errors["amount_type"] = AMOUNT_WITHOUT_TYPE
         elif self.amount_hkd is None and self.amount_type:
@@ -1367,6 +1383,14 @@ class Source(ChoiceLabels, BilingualMixin, Versioned):
     def natural_key(self):
         return (self.slug,)
 
+    def clean(self):
+        super().clean()
+        errors = implausible_dates(self, ["published_on"])
+        if self.published_on and self.published_on > timezone.localdate():
+            errors["published_on"] = _("A source's date cannot be after today.")
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def publisher(self):
         return self.localized("publisher")
@@ -1606,7 +1630,11 @@ class Development(ChoiceLabels, BilingualMixin, Versioned):
 
     def clean(self):
         super().clean()
-        errors = {}
+        errors = implausible_dates(self, ["happened_on"])
+        if self.happened_on and self.happened_on > timezone.localdate():
+            errors["happened_on"] = _(
+                "A development is something that has happened: its date cannot be after today."
+            )
         if (
             self.date_precision == DatePrecision.MONTH
             and self.happened_on

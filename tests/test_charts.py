@@ -194,6 +194,18 @@ def test_the_timeline_places_every_measure_once_in_date_order():
     assert all(group.measure_count == len(group.measures) for group in timeline.groups)
 
 
+def test_a_period_ending_in_the_last_year_there_is_does_not_break_the_timeline(client):
+    # Saved as the admin no longer allows (a year outside 1950-2100), as older data may hold.
+    Measure.objects.filter(slug="ai-subsidy-scheme").update(
+        starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(9999, 12, 31)
+    )
+    for url in ("/timeline/", "/en/timeline/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        bars = [(p.x_percent, p.width_percent) for p in response.context["timeline"].periods]
+        assert all(0 <= x <= 100 and 0 < x + width <= 100.01 for x, width in bars)
+
+
 def test_the_timeline_groups_by_stated_period(client):
     response = client.get("/en/timeline/")
     page = response.content.decode()

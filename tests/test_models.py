@@ -16,6 +16,7 @@ from measures.models import (
     MeasureLink,
     Record,
     Role,
+    Source,
     Theme,
 )
 
@@ -325,3 +326,35 @@ def test_a_development_slug_the_measure_already_has_is_refused_on_the_slug():
         assert error.value.message_dict == {
             "slug": ["This measure already has a development with this slug."]
         }
+
+
+@pytest.mark.parametrize(
+    ("model", "slug", "field", "value", "message"),
+    [
+        (Measure, "ai-subsidy-scheme", "ends_on", datetime.date(9999, 12, 31), "from 1950 to 2100"),
+        (Measure, "ai-subsidy-scheme", "starts_on", datetime.date(1, 1, 1), "from 1950 to 2100"),
+        (Development, "tender-opened", "happened_on", datetime.date(2099, 6, 1), "after today"),
+        (
+            Source,
+            "singtao-2026-02-25-budget-ai",
+            "published_on",
+            datetime.date(2099, 1, 1),
+            "after today",
+        ),
+        (
+            Source,
+            "singtao-2026-02-25-budget-ai",
+            "published_on",
+            datetime.date(1, 1, 1),
+            "from 1950",
+        ),
+    ],
+)
+def test_a_date_typed_wrong_is_refused_on_its_field(model, slug, field, value, message):
+    instance = model.objects.get(slug=slug)
+    setattr(instance, field, value)
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            instance.full_clean()
+        messages = error.value.message_dict[field]
+    assert any(message in text for text in messages), messages

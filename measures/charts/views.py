@@ -362,6 +362,12 @@ class YearTick:
     x_percent: float
 
 
+def new_year(year):
+    """The ordinal (as ``date.toordinal()`` counts) of 1 January of ``year``, for any year."""
+    before = year - 1
+    return 365 * before + before // 4 - before // 100 + before // 400 + 1
+
+
 @dataclass
 class Timeline:
     """Periods laid out on a year axis, with the groups that have no dates."""
@@ -381,26 +387,23 @@ class Timeline:
             return
         first_year = min(period.starts_on.year for period in self.periods)
         last_year = max((period.ends_on or period.starts_on).year for period in self.periods) + 1
-        start = datetime.date(first_year, 1, 1)
-        span = (datetime.date(last_year + 1, 1, 1) - start).days
+        # Days as ordinals (``date.toordinal()``), so that the axis may end after year 9999.
+        start = new_year(first_year)
+        span = new_year(last_year + 1) - start
 
-        def percent_of(date):
-            return round((date - start).days / span * 100, 2)
+        def percent_of(day):
+            return round((day - start) / span * 100, 2)
 
         # A gridline every year, or every few years over a long span (every bar shows them).
         step = -(-(last_year + 1 - first_year) // MAXIMUM_TICKS)
         self.ticks = [
-            YearTick(str(year), percent_of(datetime.date(year, 1, 1)))
+            YearTick(str(year), percent_of(new_year(year)))
             for year in range(first_year, last_year + 1, step)
         ]
         for period in self.periods:
-            period.x_percent = percent_of(period.starts_on)
+            period.x_percent = percent_of(period.starts_on.toordinal())
             # ends_on is the last day of the period: its bar reaches the start of the next day.
-            end = (
-                period.ends_on + datetime.timedelta(days=1)
-                if period.ends_on
-                else datetime.date(last_year + 1, 1, 1)
-            )
+            end = period.ends_on.toordinal() + 1 if period.ends_on else new_year(last_year + 1)
             period.width_percent = max(
                 MINIMUM_PERCENT, round(percent_of(end) - period.x_percent, 2)
             )
