@@ -5,7 +5,8 @@
   to, rewrites that measure's search documents (see ``search.py``), fixture loads included.
 - A development saved or deleted sets its measure's status again (``Measure.refresh_status``).
 - A change to a measure, its links or its themes writes again the totals of the records and
-  themes it touches (``refresh_totals()``).
+  themes it touches (``refresh_totals()``); so does deleting a theme, for its measures' other
+  themes.
 
 Inside ``changes_written_at_end()`` (a bulk import), the revision, the search documents and
 the totals are written once, at the end, for everything the changes touched.
@@ -122,6 +123,18 @@ def theme_totals_changed(sender, instance, action, reverse, pk_set=None, **kwarg
     refresh_totals((), themes)
 
 
+def theme_deleting(sender, instance, **kwargs):
+    instance._measures_before = set(instance.measures.values_list("pk", flat=True))
+
+
+def theme_deleted(sender, instance, **kwargs):
+    """A theme deleted takes its rows of the measures' themes with it, without m2m_changed: its
+    measures are no longer found by its name, and their other themes are counted again."""
+    measure_ids = getattr(instance, "_measures_before", set())
+    refresh_search(Measure.objects.filter(pk__in=measure_ids))
+    refresh_totals((), touched_by(measure_ids)[1])
+
+
 def data_changed(sender, **kwargs):
     pending = getattr(_deferred, "pending", None)
     if pending is not None:
@@ -198,3 +211,5 @@ def connect(app_config):
     post_save.connect(development_changed, sender=Development, dispatch_uid="status-save")
     post_delete.connect(development_changed, sender=Development, dispatch_uid="status-delete")
     m2m_changed.connect(themes_changed, sender=Measure.themes.through, dispatch_uid="search-themes")
+    pre_delete.connect(theme_deleting, sender=Theme, dispatch_uid="theme-deleting")
+    post_delete.connect(theme_deleted, sender=Theme, dispatch_uid="theme-deleted")

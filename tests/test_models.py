@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import translation
 
 from measures.models import (
@@ -358,3 +359,26 @@ def test_a_date_typed_wrong_is_refused_on_its_field(model, slug, field, value, m
             instance.full_clean()
         messages = error.value.message_dict[field]
     assert any(message in text for text in messages), messages
+
+
+def test_deleting_a_theme_updates_its_measures_search_and_their_other_themes_totals(client):
+    measure = (
+        Measure.objects.of_budget()
+        .with_amount()
+        .annotate(theme_count=Count("themes"))
+        .filter(theme_count=1)
+        .first()
+    )
+    (other,) = measure.themes.all()
+    before = other.shared_amount_hkd or 0
+    passing = Theme.objects.create(slug="passing-theme", name_zh="過渡主題", name_en="Zqxfoo")
+    measure.themes.add(passing)
+    other.refresh_from_db()
+    assert other.shared_amount_hkd == before + measure.amount_hkd  # now shared
+    assert client.get("/en/api/measures/", {"q": "Zqxfoo"}).json()["count"] == 1
+
+    passing.delete()
+
+    assert client.get("/en/api/measures/", {"q": "Zqxfoo"}).json()["count"] == 0
+    other.refresh_from_db()
+    assert (other.shared_amount_hkd or 0) == before
