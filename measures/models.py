@@ -296,7 +296,9 @@ class Record(ChoiceLabels, BilingualMixin, Versioned):
         verbose_name=_("renamed or succeeded by"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # A body named as another's successor or a course's provider is not deleted until the
+        # editor has changed those records (the admin lists them): none loses it unseen.
+        on_delete=models.PROTECT,
         related_name="predecessors",
         limit_choices_to={"type": RecordType.BUREAU},
     )
@@ -312,7 +314,7 @@ class Record(ChoiceLabels, BilingualMixin, Versioned):
         verbose_name=_("provider"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="courses",
         limit_choices_to={"type": RecordType.BUREAU},
         help_text=_("The body that runs it, where the source says"),

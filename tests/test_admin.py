@@ -688,3 +688,25 @@ def test_a_measure_related_to_itself_is_refused_on_the_row(editor_client):
     ]
     assert any("to_measure" in form.errors for form in relations.forms)
     assert measure.relations_from.count() == before
+
+
+def test_a_body_that_runs_a_course_or_succeeds_another_is_not_deleted_unseen(editor_client):
+    body = Record.objects.create(
+        type="bureau",
+        slug="short-lived-office",
+        name_zh="短期辦公室",
+        name_en="Short-lived Office",
+        kind="department",
+    )
+    course = Record.objects.get(slug="ai-training-for-teachers")
+    course.provider = body
+    course.save()
+    delete_url = reverse("admin:measures_bureau_delete", args=[body.pk])
+    page = editor_client.get(delete_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "would require deleting the following protected related objects" in page
+    assert escape(str(course)) in page
+    response = editor_client.post(delete_url, {"post": "yes"})
+    assert Record.objects.filter(pk=body.pk).exists()
+    course.refresh_from_db()
+    assert course.provider_id == body.pk
+    assert response.status_code == 200  # the same page again, nothing deleted
