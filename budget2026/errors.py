@@ -9,7 +9,7 @@ from django.http import HttpResponse, HttpResponseServerError
 from django.template import loader
 from django.urls import reverse
 from django.utils import translation
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
 def language_homes():
@@ -42,7 +42,7 @@ def server_error(request, template_name="500.html"):
     return HttpResponseServerError(body)
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     """Everything public may be crawled; the admin may not. Points at the sitemap."""
     lines = [

@@ -39,7 +39,7 @@ class FormerSlugsRedirect:
         try:
             return super().get(request, *args, **kwargs)
         except Http404:
-            renamed = self.renamed(kwargs["slug"])
+            renamed = renamed_object(self.get_queryset(), kwargs["slug"])
             if renamed is None:
                 # In the reader's language (the API shows it), not Django's "No Measure matches".
                 name = self.get_queryset().model._meta.verbose_name
@@ -48,15 +48,16 @@ class FormerSlugsRedirect:
         query = request.META.get("QUERY_STRING")
         return HttpResponsePermanentRedirect(f"{address}?{query}" if query else address)
 
-    def renamed(self, slug):
-        """The object that had ``slug`` last, if it is still here under another slug."""
-        objects = self.get_queryset()
-        model = objects.model
-        former = model.history.filter(slug=slug)
-        if getattr(model, "TYPE", ""):  # a kind of record: a slug is unique within its kind
-            former = former.filter(type=model.TYPE)
-        latest = former.order_by("-history_date").values_list("id", flat=True).first()
-        return None if latest is None else objects.exclude(slug=slug).filter(pk=latest).first()
+
+def renamed_object(objects, slug):
+    """The object of ``objects`` that had ``slug`` last, if it is still here under another
+    slug (the change history keeps every slug an object had)."""
+    model = objects.model
+    former = model.history.filter(slug=slug)
+    if getattr(model, "TYPE", ""):  # a kind of record: a slug is unique within its kind
+        former = former.filter(type=model.TYPE)
+    latest = former.order_by("-history_date").values_list("id", flat=True).first()
+    return None if latest is None else objects.exclude(slug=slug).filter(pk=latest).first()
 
 
 @method_decorator(cached_by_revision, name="dispatch")

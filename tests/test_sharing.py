@@ -189,6 +189,7 @@ def test_robots_txt_allows_the_site_and_points_to_the_sitemap(client):
     assert "Disallow: /admin/" in lines
     assert f"Sitemap: {ORIGIN}/sitemap.xml" in lines
     assert "Disallow: /" not in lines
+    assert client.head("/robots.txt").status_code == 200  # as crawlers may ask first
 
 
 def current_links(page):

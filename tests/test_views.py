@@ -1020,6 +1020,18 @@ def test_a_measure_s_old_address_leads_to_its_new_one_after_its_slug_changes(cli
     assert client.get(new).status_code == 200
 
 
+@pytest.mark.parametrize("prefix", ["/", "/en/"])
+def test_a_measure_s_old_feed_leads_to_its_new_feed(client, prefix):
+    measure = Measure.objects.get(slug="sandy-ridge-data-facility-cluster")
+    measure.slug = "sandy-ridge-renamed"
+    measure.save()
+    response = client.get(f"{prefix}measures/sandy-ridge-data-facility-cluster/developments.atom")
+    assert response.status_code == 301
+    assert response["Location"] == f"{prefix}measures/sandy-ridge-renamed/developments.atom"
+    assert client.get(response["Location"]).status_code == 200
+    assert client.get(f"{prefix}measures/never-was/developments.atom").status_code == 404
+
+
 def test_a_record_s_old_address_leads_to_its_new_one_and_keeps_the_page(client):
     record = Record.objects.get(slug="vtc")
     record.slug = "vocational-training-council"

@@ -4,6 +4,7 @@ import datetime
 import re
 
 from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..models import Development, Measure
+from ..views import renamed_object
 
 FEED_LENGTH = 50
 # What XML 1.0 cannot hold: control characters other than tab and line breaks (a vertical tab
@@ -89,6 +91,18 @@ class DevelopmentFeed(Feed):
 
 
 class MeasureDevelopmentFeed(DevelopmentFeed):
+    def __call__(self, request, *args, **kwargs):
+        """Asked for by a slug its measure had before, the feed redirects for good to the
+        measure's feed now, as the measure's page does, so that subscriptions keep working."""
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except Http404:
+            renamed = renamed_object(Measure.objects.all(), kwargs["slug"])
+            if renamed is None:
+                raise
+        address = reverse("measures:measure-development-feed", args=[renamed.slug])
+        return HttpResponsePermanentRedirect(address)
+
     def get_object(self, request, slug):
         return get_object_or_404(Measure, slug=slug)
 
