@@ -189,6 +189,11 @@ class HasAmountFilter(admin.SimpleListFilter):
 
 
 class LabelledDeleteBoxes(BaseInlineFormSet):
+    def get_unique_error_message(self, unique_check):
+        # Django names the repeated fields by their code ("record and role").
+        names = [str(self.model._meta.get_field(name).verbose_name) for name in unique_check]
+        return super().get_unique_error_message(names)
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "DELETE" in form.fields:

@@ -710,3 +710,19 @@ def test_a_body_that_runs_a_course_or_succeeds_another_is_not_deleted_unseen(edi
     course.refresh_from_db()
     assert course.provider_id == body.pk
     assert response.status_code == 200  # the same page again, nothing deleted
+
+
+def test_a_link_given_twice_is_named_in_the_editor_s_words(editor_client):
+    measure = Measure.objects.get(slug="ai-subsidy-scheme")
+    link = measure.record_links.first()
+    row = {"record": str(link.record_id), "role": link.role}
+    data = with_new_rows(form_data(editor_client.get(change_url(measure))), "record_links", [row])
+    response = editor_client.post(change_url(measure), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    record, role = (
+        str(MeasureLink._meta.get_field(name).verbose_name) for name in ("record", "role")
+    )
+    assert (
+        f"Please correct the duplicate data for {record} and {role}, which must be unique." in page
+    )

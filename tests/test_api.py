@@ -222,6 +222,8 @@ def test_the_default_page_holds_fifty(client):
         ("page_size=0", {"page_size"}),
         ("page_size=501", {"page_size"}),
         ("page_size=ten", {"page_size"}),
+        ("page_size=1&page_size=2", {"page_size"}),
+        ("page=1&page=2", {"page"}),
         (
             "kind=magic&amount_min=lots&page_size=0&page=x",
             {"kind", "amount_min", "page_size", "page"},

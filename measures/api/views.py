@@ -64,6 +64,12 @@ class ApiPagination(PageNumberPagination):
             (self.page_query_param, None),
             (self.page_size_query_param, self.max_page_size),
         ):
+            given = request.query_params.getlist(name)
+            if len(given) > 1:  # as for a filter: not the last one read silently
+                errors[name] = [
+                    _("This parameter takes one value, not %(count)d.") % {"count": len(given)}
+                ]
+                continue
             value = request.query_params.get(name, "")
             error = positive_integer_error(value, maximum) if value else None
             if error:
