@@ -7,6 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.html import escape, strip_tags
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 
 from measures.models import Development, Measure, MeasureLink, Record, Source
 
@@ -717,12 +719,12 @@ def test_a_link_given_twice_is_named_in_the_editor_s_words(editor_client):
     link = measure.record_links.first()
     row = {"record": str(link.record_id), "role": link.role}
     data = with_new_rows(form_data(editor_client.get(change_url(measure))), "record_links", [row])
-    response = editor_client.post(change_url(measure), data, HTTP_ACCEPT_LANGUAGE="en")
+    response = editor_client.post(change_url(measure), data, HTTP_ACCEPT_LANGUAGE="zh-hant")
     assert response.status_code == 200
     page = html.unescape(response.content.decode())
-    record, role = (
-        str(MeasureLink._meta.get_field(name).verbose_name) for name in ("record", "role")
-    )
-    assert (
-        f"Please correct the duplicate data for {record} and {role}, which must be unique." in page
-    )
+    with translation.override("zh-hant"):
+        fields = ("measure", "record", "role")  # the link's unique constraint
+        names = [str(MeasureLink._meta.get_field(name).verbose_name) for name in fields]
+        message = gettext("Please correct the duplicate data for %(field)s, which must be unique.")
+        expected = message % {"field": get_text_list(names, gettext("and"))}
+    assert "record" not in expected and expected in page
