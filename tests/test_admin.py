@@ -629,6 +629,16 @@ def with_new_rows(data, prefix, rows):
     return data
 
 
+def inline_rows(response, prefix):
+    """The forms of the inline ``prefix`` on an admin page, as the editor's post left them."""
+    (formset,) = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == prefix
+    ]
+    return formset.forms
+
+
 def test_a_record_is_added_in_its_kind_s_section_not_from_a_link_row(editor_client):
     assert editor_client.get("/admin/measures/record/add/?_to_field=id&_popup=1").status_code == 403
     page = editor_client.get(change_url(Measure.objects.get(slug="ai-subsidy-scheme")))
@@ -667,12 +677,7 @@ def test_a_source_cited_twice_in_one_save_is_refused_on_the_row(editor_client, p
     data = with_new_rows(form_data(editor_client.get(change_url(measure))), "citations", [row, row])
     response = editor_client.post(change_url(measure), data)
     assert response.status_code == 200
-    (citations,) = [
-        inline.formset
-        for inline in response.context["inline_admin_formsets"]
-        if inline.formset.prefix == "citations"
-    ]
-    assert any("source" in form.errors for form in citations.forms)
+    assert any("source" in form.errors for form in inline_rows(response, "citations"))
     assert measure.citations.count() == before
 
 
@@ -683,12 +688,7 @@ def test_a_measure_related_to_itself_is_refused_on_the_row(editor_client):
     data = with_new_rows(form_data(editor_client.get(change_url(measure))), "relations_from", [row])
     response = editor_client.post(change_url(measure), data)
     assert response.status_code == 200
-    (relations,) = [
-        inline.formset
-        for inline in response.context["inline_admin_formsets"]
-        if inline.formset.prefix == "relations_from"
-    ]
-    assert any("to_measure" in form.errors for form in relations.forms)
+    assert any("to_measure" in form.errors for form in inline_rows(response, "relations_from"))
     assert measure.relations_from.count() == before
 
 
