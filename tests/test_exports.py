@@ -16,6 +16,7 @@ from measures.models import (
     Development,
     Measure,
     MeasureLink,
+    Record,
     Source,
     Theme,
 )
@@ -368,6 +369,8 @@ def test_the_full_download_is_a_fixture_of_every_model_but_history(
 
 def delete_the_knowledge_base():
     Measure.objects.all().delete()  # with its links, citations and counts
+    # A body named as another's successor or a course's provider cannot be deleted first.
+    Record.objects.update(successor=None, provider=None)
     for model in [*RECORD_MODELS.values(), Source, Theme]:
         model.objects.all().delete()
 
