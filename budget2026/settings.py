@@ -352,6 +352,8 @@ CORS_URLS_REGEX = r"^/(en/)?(api/.*|measures\.(csv|json)|data/.*)$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
+# So that their scripts can ask again only if the data changed (If-None-Match).
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -9,6 +9,7 @@ import threading
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern
 
@@ -261,9 +262,14 @@ def test_options_on_a_download_answers_allow_without_the_file(client, url):
     assert b"".join(response) == b""
 
 
-def test_posting_to_a_download_is_not_allowed(client):
-    response = client.post("/measures.csv")
+@pytest.mark.parametrize(
+    "url", ["/measures.csv", "/en/measures/", "/api/measures/", "/developments.atom", "/data/"]
+)
+def test_posting_to_a_read_only_page_is_not_allowed(url):
+    # As a browser would post: with the CSRF check, which comes before the view.
+    response = Client(enforce_csrf_checks=True).post(url)
     assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
     assert b"".join(response) == b""
 
 

@@ -123,6 +123,9 @@ def test_other_sites_scripts_may_read_the_open_data(client, url):
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Credentials" not in response
+    # Their scripts may read the validators, to ask again only when the data changed.
+    assert response["Access-Control-Expose-Headers"] == "ETag, Last-Modified"
+    assert response["ETag"] and response["Last-Modified"]
 
 
 def test_a_cross_origin_preflight_on_the_api_allows_reading_only(client):
