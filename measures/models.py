@@ -14,6 +14,7 @@ of the page being rendered.
 
 import datetime
 import functools
+import re
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.cache import cache
@@ -93,6 +94,36 @@ class ChoiceLabels:
         return force_str(choice_labels(field).get(value, value), strings_only=True)
 
 
+# Control characters other than tab and line breaks: pasted from a PDF or a word processor
+# (a vertical tab, a form feed), they show as nothing on a page but XML cannot hold them.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class PlainText:
+    """Refuses a control character in any text field, on the field (the admin's forms and
+    ``import_data`` validate through ``full_clean``)."""
+
+    def clean_fields(self, exclude=None):
+        errors = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if field.name in (exclude or ()) or field.name in errors:
+                continue
+            value = getattr(self, field.attname)
+            if isinstance(value, str) and CONTROL_CHARACTER.search(value):
+                errors[field.name] = [
+                    _(
+                        "This text holds a control character, such as a vertical tab pasted "
+                        "from a document: type the text again or remove it."
+                    )
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+
 class Versioned(models.Model):
     """Something editors change in the admin: ``version`` rises by one on every save, so a form
     opened on an older version is refused instead of silently undoing a colleague's edit (see
@@ -167,7 +198,7 @@ class ThemeManager(SlugManager.from_queryset(ThemeQuerySet)):
     pass
 
 
-class Theme(BilingualMixin, Versioned):
+class Theme(PlainText, BilingualMixin, Versioned):
     """A theme or sector a measure serves: life and health, embodied AI, flooding, banking ..."""
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -265,7 +296,7 @@ ENDS_BEFORE_IT_STARTS = _("A measure cannot end before it starts.")
 DEVELOPMENT_SLUG_TAKEN = _("This measure already has a development with this slug.")
 
 
-class Record(ChoiceLabels, BilingualMixin, Versioned):
+class Record(PlainText, ChoiceLabels, BilingualMixin, Versioned):
     """A committee, institute, funding scheme, bureau or department, or training course.
 
     The five kinds share one table; the few fields that belong to one kind only (listed in
@@ -779,7 +810,7 @@ BUDGET_DAYS = {
 }
 
 
-class Measure(ChoiceLabels, BilingualMixin, Versioned):
+class Measure(PlainText, ChoiceLabels, BilingualMixin, Versioned):
     """One artificial-intelligence measure of a Budget (the 2026-27 Budget's, or an earlier
     commitment that one of them continues)."""
 
@@ -1176,7 +1207,7 @@ class MeasureLinkManager(models.Manager.from_queryset(MeasureLinkQuerySet)):
         )
 
 
-class MeasureLink(ChoiceLabels, models.Model):
+class MeasureLink(PlainText, ChoiceLabels, models.Model):
     """A measure's link to one record, with the role that record plays in the measure."""
 
     measure = models.ForeignKey(
@@ -1244,7 +1275,7 @@ class MeasureCountManager(models.Manager):
         return self.get(measure__slug=measure_slug, unit_en=unit_en)
 
 
-class MeasureCount(models.Model):
+class MeasureCount(PlainText, models.Model):
     """A number the source states about a measure: 16 laboratories, about 30 projects ..."""
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="counts")
@@ -1313,7 +1344,7 @@ class SourceManager(SlugManager.from_queryset(SourceQuerySet)):
     pass
 
 
-class Source(ChoiceLabels, BilingualMixin, Versioned):
+class Source(PlainText, ChoiceLabels, BilingualMixin, Versioned):
     """A published text the knowledge base states its facts from: a news article, a Budget
     Speech, a Government press release, a reply to the Legislative Council ..."""
 
@@ -1422,7 +1453,7 @@ class CitationManager(models.Manager):
         return citations.get(measure__slug=measure_slug)
 
 
-class Citation(models.Model):
+class Citation(PlainText, models.Model):
     """Where a fact was stated: a source (and its paragraph) cited for a measure or for one of
     its developments. Where we hold the source's text, the sentences are quoted verbatim."""
 
@@ -1556,7 +1587,7 @@ class DevelopmentQuerySet(models.QuerySet):
         )
 
 
-class Development(ChoiceLabels, BilingualMixin, Versioned):
+class Development(PlainText, ChoiceLabels, BilingualMixin, Versioned):
     """Something that happened to a measure after it was announced, on a date, from sources:
     a board appointed, a tender awarded, construction begun. It may move the measure to a new
     status; the measure's status is its latest development's (see ``Measure.refresh_status``)."""
@@ -1669,7 +1700,7 @@ class DevelopmentFigureManager(models.Manager):
         )
 
 
-class DevelopmentFigure(models.Model):
+class DevelopmentFigure(PlainText, models.Model):
     """A figure a development states that is not Government spending: a land premium paid to
     the Government, a company's investment commitment, computing power, jobs. It is a stated
     fact only: never a measure's amount, never added to a money total."""
@@ -1743,7 +1774,7 @@ class MeasureRelationManager(models.Manager):
         return self.get(from_measure__slug=from_slug, to_measure__slug=to_slug, kind=kind)
 
 
-class MeasureRelation(ChoiceLabels, models.Model):
+class MeasureRelation(PlainText, ChoiceLabels, models.Model):
     """One measure continuing, funding or following from another: a 2026-27 measure and the
     commitment an earlier Budget made, for example."""
 

@@ -382,3 +382,25 @@ def test_deleting_a_theme_updates_its_measures_search_and_their_other_themes_tot
     assert client.get("/en/api/measures/", {"q": "Zqxfoo"}).json()["count"] == 0
     other.refresh_from_db()
     assert (other.shared_amount_hkd or 0) == before
+
+
+@pytest.mark.parametrize(
+    ("model", "slug", "field"),
+    [
+        (Development, "tender-opened", "text_en"),
+        (Measure, "ai-subsidy-scheme", "summary_zh"),
+        (Record, "vtc", "name_en"),
+        (Theme, "education", "name_zh"),
+    ],
+)
+def test_a_control_character_pasted_into_a_text_is_refused_on_its_field(model, slug, field):
+    instance = model.objects.get(slug=slug)
+    setattr(instance, field, getattr(instance, field) + "\x0bpasted")
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            instance.full_clean()
+        messages = error.value.message_dict
+    assert list(messages) == [field]
+    assert "control character" in messages[field][0]
+    setattr(instance, field, getattr(instance, field).replace("\x0b", "\n"))
+    instance.full_clean()  # a line break is text
