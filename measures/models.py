@@ -96,7 +96,7 @@ class ChoiceLabels:
 
 # Control characters other than tab and line breaks: pasted from a PDF or a word processor
 # (a vertical tab, a form feed), they show as nothing on a page but XML cannot hold them.
-CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 class PlainText:
@@ -1029,7 +1029,7 @@ class Measure(PlainText, ChoiceLabels, BilingualMixin, Versioned):
     def current_status(self):
         """``(status, as of)``: the latest development's status and date, or, before any
         development, the status when announced, as of the day its Budget was delivered."""
-        announced_on = BUDGET_DAYS.get(self.budget)
+        announced_on = self.announced_on
         if self.pk is None or announced_on is None:  # new, or an unknown Budget (refused)
             return self.status_at_announcement, announced_on
         since = self.developments.filter(happened_on__gte=announced_on).newest_first()
@@ -1038,6 +1038,11 @@ class Measure(PlainText, ChoiceLabels, BilingualMixin, Versioned):
             return self.status_at_announcement, announced_on
         moved = since.exclude(status="").first()
         return (moved.status if moved else self.status_at_announcement), latest.happened_on
+
+    @property
+    def announced_on(self):
+        """The day its Budget was delivered (None for a Budget not in ``BUDGET_DAYS``)."""
+        return BUDGET_DAYS.get(self.budget)
 
     def refresh_status(self):
         """Writes ``current_status()`` if it changed (a development was saved or deleted)."""
@@ -1653,7 +1658,7 @@ class Development(PlainText, ChoiceLabels, BilingualMixin, Versioned):
         """Happened before the Budget that announced its measure was delivered (a tender run
         beforehand, say): part of the story, but it moves no status (see
         ``Measure.current_status``)."""
-        announced_on = BUDGET_DAYS.get(self.measure.budget)
+        announced_on = self.measure.announced_on
         return announced_on is not None and self.happened_on < announced_on
 
     def natural_key(self):

@@ -1,7 +1,6 @@
 """Atom feeds of the developments: all of them, and one measure's, in the page's language."""
 
 import datetime
-import re
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponsePermanentRedirect
@@ -13,18 +12,17 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ..models import Development, Measure
+from ..models import CONTROL_CHARACTER, Development, Measure
 from ..views import renamed_object
 
 FEED_LENGTH = 50
-# What XML 1.0 cannot hold: control characters other than tab and line breaks (a vertical tab
-# pasted from a document, say), which would make the whole feed fail to render.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def for_xml(text):
-    """``text`` without the characters XML 1.0 cannot hold (each becomes a space)."""
-    return NOT_XML.sub(" ", str(text))
+    """``text`` without the control characters XML 1.0 cannot hold, each written as a space.
+    The models refuse them now; a text saved before may still hold one, and one would make
+    the whole feed fail to render."""
+    return CONTROL_CHARACTER.sub(" ", str(text))
 
 
 class DevelopmentFeed(Feed):
