@@ -859,19 +859,29 @@ def sleep_in_the_database(seconds):
 
 
 def slow_column_facets(monkeypatch, seconds_by_facet):
-    """Makes the column facets of ``seconds_by_facet`` that slow; returns the list of the
-    column facets asked, in order."""
+    """Makes the counts of the column facets of ``seconds_by_facet`` that slow (the choice
+    facets counted together, by the slowest); returns the list of the column facets asked, in
+    order."""
     from measures.listing import facets
 
-    column_counts, asked = facets.column_counts, []
+    choice_counts, year_counts, asked = facets.choice_counts, facets.year_counts, []
 
-    def slowed(filterset, parameter):
-        asked.append(parameter)
-        if parameter in seconds_by_facet:
-            sleep_in_the_database(seconds_by_facet[parameter])
-        return column_counts(filterset, parameter)
+    def slowed(parameters):
+        asked.extend(parameters)
+        seconds = max(seconds_by_facet.get(parameter, 0) for parameter in parameters)
+        if seconds:
+            sleep_in_the_database(seconds)
 
-    monkeypatch.setattr(facets, "column_counts", slowed)
+    def slow_choices(measures, parameters, total=False):
+        slowed(parameters)
+        return choice_counts(measures, parameters, total)
+
+    def slow_years(filterset):
+        slowed(["start_year"])
+        return year_counts(filterset)
+
+    monkeypatch.setattr(facets, "choice_counts", slow_choices)
+    monkeypatch.setattr(facets, "year_counts", slow_years)
     return asked
 
 
@@ -883,21 +893,25 @@ def assert_no_time_limit_left():
 
 @postgresql_only
 def test_a_facet_out_of_time_shows_its_options_without_counts(client, settings, monkeypatch):
-    asked = slow_column_facets(monkeypatch, {"status": 2, "amount": 2})
+    asked = slow_column_facets(monkeypatch, {"status": 2, "start_year": 2})
     settings.FACET_TIME_BUDGET_MS = 1000
-    response = client.get("/en/measures/")
+    response = client.get("/en/measures/", {"kind": "research"})
     by_parameter = {facet.parameter: facet for facet in response.context["facets"]}
     status = by_parameter["status"]
     assert status.counts_unavailable
     assert [option.count for option in status.options] == [None] * len(MeasureStatus.choices)
     assert "Counting these took too long" in response.content.decode()
-    # A facet after it is still asked, with the least time (a millisecond): too little for
-    # this slow count, whose options are still there, without numbers.
-    assert asked[-1] == "amount"
+    # The choice facets not in use are counted together: they ran out of time with it, their
+    # options still there, without numbers.
     assert by_parameter["amount"].counts_unavailable
     assert len(by_parameter["amount"].options) == 4
-    assert not by_parameter["kind"].counts_unavailable  # counted before the slow one
-    # The connection is usable afterwards, without the time limit.
+    # A facet after them is still asked, with the least time (a millisecond): too little for
+    # this slow count.
+    assert asked[-1] == "start_year"
+    assert by_parameter["start_year"].counts_unavailable
+    # The list still counts its measures, without the facets' time limit.
+    total = Measure.objects.filter(kind="research").count()
+    assert response.context["paginator"].count == total
     assert_no_time_limit_left()
 
 
@@ -910,11 +924,10 @@ def test_out_of_time_outside_a_transaction_as_in_production(
     counts after it still asked, and the connection back to autocommit with no time limit."""
     asked = slow_column_facets(monkeypatch, {"status": 2})
     settings.FACET_TIME_BUDGET_MS = 1000
-    response = client.get("/en/measures/")
+    response = client.get("/en/measures/", {"kind": "research"})
     by_parameter = {facet.parameter: facet for facet in response.context["facets"]}
     assert by_parameter["status"].counts_unavailable
-    assert not by_parameter["kind"].counts_unavailable  # counted before the slow one
-    assert asked[-1] == "amount"  # the counts after it are still asked
+    assert asked[-1] == "start_year"  # the counts after it are still asked
     assert response.status_code == 200 and response.context["page_obj"].object_list
     assert connection.get_autocommit() and not connection.in_atomic_block
     assert_no_time_limit_left()
@@ -968,6 +981,38 @@ def test_a_slow_record_facet_leaves_the_other_facets_their_counts(client, settin
     for parameter in ["budget", "kind", "status", "start_year", "amount"]:
         assert not by_parameter[parameter].counts_unavailable, parameter
         assert sum(option.count for option in by_parameter[parameter].options) > 0
+
+
+def listed_slugs(client, filters):
+    """The measures of every page of the list for ``filters``, as a reader pages through."""
+    slugs, number = [], 1
+    while True:
+        page = client.get("/en/measures/", {**filters, "page": number}).content.decode()
+        slugs += re.findall(r'<h3><a href="/en/measures/([^/]+)/">', page)
+        if 'rel="next"' not in page:
+            return slugs, page
+        number += 1
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"q": "AI"},
+        {"bureau": "digital-policy-office", "sort": "-amount"},
+        # Every choice facet in use: none counts the list's measures, the list counts them.
+        {"kind": "research", "status": "announced", "budget": "2026-27", "amount": "none"},
+        {"kind": ["research", "infrastructure"], "amount": "1b-plus"},
+    ],
+)
+def test_the_heading_counts_the_measures_the_pages_list(client, filters, settings):
+    for counts_kept in (0, 3600):  # counted afresh, then read from the counts kept
+        settings.COUNT_CACHE_SECONDS = counts_kept
+        for _ in range(2):
+            slugs, last_page = listed_slugs(client, filters)
+            assert len(slugs) == len(set(slugs))
+            total = int(re.search(r'id="results-heading"[^>]*>\s*([\d,]+) measure', last_page)[1])
+            assert total == len(slugs), filters
 
 
 @pytest.mark.parametrize(

@@ -54,12 +54,21 @@ class KeptCounts:
             }
             self.kept = cache.get_many(list(self.keys.values()))
 
+    def __contains__(self, label):
+        return self.keys.get(label) in self.kept
+
+    def __getitem__(self, label):
+        return self.kept[self.keys[label]]
+
     def get(self, label, count):
         """The count ``label``: kept, or ``count()``."""
+        if label in self:
+            return self[label]
+        return self.keep(label, count())
+
+    def keep(self, label, value):
+        """Gives back ``value``, the count ``label`` just made, and keeps it (unless None)."""
         key = self.keys.get(label)
-        if key in self.kept:
-            return self.kept[key]
-        value = count()
         if key is not None and value is not None:
             self.new[key] = value
         return value
@@ -80,12 +89,16 @@ def remembered(name, query, count, leave_out=()):
 
 
 class RememberedCountPaginator(IdsFirstPaginator):
-    """A paginator whose total is ``remembered()`` for the filters of ``query``."""
+    """A paginator whose total is ``known_count`` if given (counted with something else), else
+    ``remembered()`` for the filters of ``query``."""
 
-    def __init__(self, object_list, per_page, *, query, **kwargs):
+    def __init__(self, object_list, per_page, *, query, known_count=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.query = query
+        self.known_count = known_count
 
     @cached_property
     def count(self):
+        if self.known_count is not None:
+            return self.known_count
         return remembered("total", self.query, self.object_list.count)

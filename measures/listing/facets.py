@@ -1,10 +1,13 @@
 """Facets and active filters: what the list page shows about its filters.
 
 A facet is a filter's options with how many measures have each. As in Datasette, each facet
-is one ``GROUP BY`` over the measures matching every *other* active filter (so a reader sees
-what choosing an option alone would give; options of one filter combine with OR), most
-frequent first; record and theme facets list the ``OPTION_LIMIT`` most frequent, after those
-selected. One query per facet.
+counts the measures matching every *other* active filter (so a reader sees what choosing an
+option alone would give; options of one filter combine with OR). A record, theme or year facet
+is one ``GROUP BY``, most frequent first; record and theme facets list the ``OPTION_LIMIT``
+most frequent, after those selected. The options of a choice facet (Budget, kind, status,
+amount band) are fixed, so the choice facets over the same measures (every one not in use)
+share one aggregate, a filtered ``COUNT`` per option: one pass over the measures instead of
+one each.
 
 Also as in Datasette, counting has a time limit (``settings.FACET_TIME_BUDGET_MS`` for the
 page, PostgreSQL only): a facet whose count runs out of time shows the options it can without
@@ -18,7 +21,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import OperationalError, connections, transaction
-from django.db.models import Case, CharField, Count, F, IntegerField, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.urls import reverse
@@ -46,6 +49,11 @@ LIMITED_FACETS = {*RECORD_FILTERS, "theme"}
 # a slow one can spend the page's facet time.
 COUNTING_ORDER = sorted(FACETS, key=lambda parameter: parameter in LIMITED_FACETS)
 SINGLE_VALUE_FACETS = {"start_year", "amount"}
+CHOICES = {"budget": Budget, "kind": MeasureKind, "status": MeasureStatus}
+CHOICE_FACETS = [*CHOICES, "amount"]
+# How many measures match every filter: the list's total, counted with the choice facets not in
+# use (they count those measures), and kept under the name the list's paginator keeps it.
+TOTAL = "total"
 
 
 @dataclass
@@ -177,45 +185,62 @@ def linked_count_rows(filterset, parameter, selected_slugs=()):
     return counts.order_by(*order).values_list("slug", "n", "name_zh", "name_en")
 
 
-def amount_band():
-    return Case(
-        *(When(band.condition(), then=Value(band.value)) for band in AMOUNT_BANDS),
-        output_field=CharField(),
+def option_conditions(parameter):
+    """``[(value, condition)]``: every option of a choice facet, and what a measure having it
+    matches."""
+    if parameter == "amount":
+        return [(band.value, band.condition()) for band in AMOUNT_BANDS]
+    return [(value, Q(**{parameter: value})) for value in CHOICES[parameter].values]
+
+
+def choice_counts(measures, parameters, total=False):
+    """``{parameter: {value: count}}`` of the choice facets ``parameters`` over ``measures``,
+    in one aggregate, with ``TOTAL``: how many ``measures`` there are, if ``total``. At 100,000
+    measures, the four over every measure took 25 ms this way against 16 ms each as a
+    ``GROUP BY``; over a theme's 9,000, 25 against 20 ms each."""
+    options = [
+        (parameter, value, condition)
+        for parameter in parameters
+        for value, condition in option_conditions(parameter)
+    ]
+    aggregates = {
+        f"option_{index}": Count("pk", filter=condition)
+        for index, (_, _, condition) in enumerate(options)
+    }
+    if total:
+        aggregates[TOTAL] = Count("pk")
+    counted = measures.aggregate(**aggregates)
+    counts = {parameter: {} for parameter in parameters}
+    for index, (parameter, value, _) in enumerate(options):
+        counts[parameter][value] = counted[f"option_{index}"]
+    if total:
+        counts[TOTAL] = counted[TOTAL]
+    return counts
+
+
+def year_counts(filterset):
+    """``{year: count}`` of the start year facet, the years in the order of time."""
+    rows = (
+        filterset.without("start_year")
+        .annotate(year=ExtractYear("starts_on"))
+        .values_list("year")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-
-
-COLUMN_VALUES = {
-    "budget": lambda: "budget",
-    "kind": lambda: "kind",
-    "status": lambda: "status",
-    "start_year": lambda: ExtractYear("starts_on"),
-    "amount": amount_band,
-}
-
-
-def column_counts(filterset, parameter):
-    """``{value: count}`` of a facet on a column of the measures (Budget, kind, status, start
-    year, amount band)."""
-    value = COLUMN_VALUES[parameter]()
-    measures = filterset.without(parameter)
-    if isinstance(value, str):
-        grouped = measures.values_list(value)
-    else:
-        grouped = measures.annotate(value=value).values_list("value")
-    rows = grouped.annotate(n=Count("pk")).order_by()
-    return {str(key): n for key, n in rows if key is not None}
+    return {str(year): n for year, n in rows if year is not None}
 
 
 def column_options(facet, counts):
-    """``[(value, count, label)]``: every choice of kind, status and amount band (those no
-    measure has with a count of 0), the years in the order of time. Without ``counts`` (None:
-    counting ran out of time), the choices with a count of None, and no year."""
+    """``[(value, count, label)]``: every choice of Budget, kind, status and amount band
+    (those no measure has with a count of 0), the years in the order of time. Without
+    ``counts`` (None: counting ran out of time), the choices with a count of None, and no
+    year."""
     if facet == "start_year":
         return [(year, counts[year], year) for year in sorted(counts or {})]
     if facet == "amount":
         choices = [(band.value, band.label) for band in AMOUNT_BANDS]
     else:
-        choices = {"budget": Budget, "kind": MeasureKind, "status": MeasureStatus}[facet].choices
+        choices = CHOICES[facet].choices
     return [
         (value, None if counts is None else counts.get(value, 0), label) for value, label in choices
     ]
@@ -250,22 +275,55 @@ def toggled(query, parameter, value):
     return f"?{urlencode(pairs)}"
 
 
+@dataclass
+class CountedFacets:
+    facets: list[Facet]
+    # How many measures match every filter, when counting the facets counted it (else None).
+    total: int | None = None
+
+
 def facets(filterset):
     """Every facet with its options, counts and toggle links, for the list page."""
     query = filterset.data if isinstance(filterset.data, QueryDict) else QueryDict(mutable=True)
     without_page = {key: values for key, values in query.lists() if key != "page"}
     english = not get_language().lower().startswith("zh")
     kept = KeptCounts(
-        query, {parameter: (count_name(filterset, parameter), {parameter}) for parameter in FACETS}
+        query,
+        {
+            TOTAL: (TOTAL, set()),
+            **{parameter: (count_name(filterset, parameter), {parameter}) for parameter in FACETS},
+        },
     )
     counted = {}
     with FacetClock(filterset.queryset.db) as clock:
+        choices = counted_choices(filterset, clock, kept)
         for parameter in COUNTING_ORDER:
             counted[parameter] = facet_of(
-                filterset, parameter, query, without_page, english, clock, kept
+                filterset, parameter, query, without_page, english, clock, kept, choices
             )
     kept.save()
-    return [counted[parameter] for parameter in FACETS]
+    return CountedFacets([counted[parameter] for parameter in FACETS], choices.get(TOTAL))
+
+
+def counted_choices(filterset, clock, kept):
+    """``{parameter: {value: count} or None}`` for every choice facet, kept or counted within
+    the time ``clock`` leaves: one aggregate for those not in use (they count the same
+    measures, so it counts the list's ``TOTAL`` too, unless kept), one for each in use."""
+    in_use = filterset.valid_data().keys()
+    same_measures = {}
+    for parameter in CHOICE_FACETS:
+        same_measures.setdefault(parameter if parameter in in_use else None, []).append(parameter)
+    counts = {}
+    for in_use, parameters in same_measures.items():
+        missing = [parameter for parameter in parameters if parameter not in kept]
+        if missing:
+            total = in_use is None and TOTAL not in kept
+            measures = filterset.without(missing[0])
+            counted = clock.run(lambda: choice_counts(measures, missing, total))  # noqa: B023
+            for label in [*missing, TOTAL] if total else missing:
+                counts[label] = kept.keep(label, counted and counted[label])
+        counts.update({parameter: kept[parameter] for parameter in parameters if parameter in kept})
+    return counts
 
 
 def chosen_records(filterset, parameter):
@@ -281,9 +339,10 @@ def count_name(filterset, parameter):
     return parameter
 
 
-def facet_of(filterset, parameter, query, without_page, english, clock, kept):
+def facet_of(filterset, parameter, query, without_page, english, clock, kept, choices):
     """One facet: its options, counted within the time ``clock`` leaves (or ``kept`` from an
-    earlier count at this data revision), and toggle links."""
+    earlier count at this data revision; a choice facet's are in ``choices``), and toggle
+    links."""
     selected = set(query.getlist(parameter))
     if parameter in LIMITED_FACETS:
         chosen = chosen_records(filterset, parameter)
@@ -299,7 +358,10 @@ def facet_of(filterset, parameter, query, without_page, english, clock, kept):
             for slug, n, name_zh, name_en in counted
         ]
     else:
-        counts = kept.get(parameter, lambda: clock.run(lambda: column_counts(filterset, parameter)))
+        if parameter in choices:
+            counts = choices[parameter]
+        else:
+            counts = kept.get(parameter, lambda: clock.run(lambda: year_counts(filterset)))
         unavailable = counts is None
         rows = column_options(parameter, counts)
     facet = Facet(parameter, facet_label(parameter), counts_unavailable=unavailable)

@@ -87,7 +87,9 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
     strict = False
 
     def get_paginator(self, queryset, per_page, **kwargs):
-        return RememberedCountPaginator(queryset, per_page, query=self.request.GET, **kwargs)
+        return RememberedCountPaginator(
+            queryset, per_page, query=self.request.GET, known_count=self.facets.total, **kwargs
+        )
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -95,6 +97,8 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
         return kwargs
 
     def get_context_data(self, **kwargs):
+        # The facets first: counting them can count the list's total, which the page needs.
+        self.facets = facets(self.filterset)
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
         page.object_list = page.object_list.with_links()
@@ -102,7 +106,7 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
         query.pop("page", None)
         context.update(
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
-            facets=facets(self.filterset),
+            facets=self.facets.facets,
             active_filters=active_filters(self.filterset, query),
             query_without_page=query.urlencode(),
         )
