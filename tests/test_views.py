@@ -893,25 +893,43 @@ def assert_no_time_limit_left():
 
 @postgresql_only
 def test_a_facet_out_of_time_shows_its_options_without_counts(client, settings, monkeypatch):
-    asked = slow_column_facets(monkeypatch, {"status": 2, "start_year": 2})
+    asked = slow_column_facets(monkeypatch, {"kind": 2, "start_year": 2})
     settings.FACET_TIME_BUDGET_MS = 1000
     response = client.get("/en/measures/", {"kind": "research"})
     by_parameter = {facet.parameter: facet for facet in response.context["facets"]}
-    status = by_parameter["status"]
-    assert status.counts_unavailable
-    assert [option.count for option in status.options] == [None] * len(MeasureStatus.choices)
+    kinds = by_parameter["kind"]
+    assert kinds.counts_unavailable
+    assert [option.count for option in kinds.options] == [None] * len(MeasureKind.choices)
     assert "Counting these took too long" in response.content.decode()
-    # The choice facets not in use are counted together: they ran out of time with it, their
-    # options still there, without numbers.
-    assert by_parameter["amount"].counts_unavailable
-    assert len(by_parameter["amount"].options) == 4
-    # A facet after them is still asked, with the least time (a millisecond): too little for
+    # A facet after it is still asked, with the least time (a millisecond): too little for
     # this slow count.
     assert asked[-1] == "start_year"
     assert by_parameter["start_year"].counts_unavailable
-    # The list still counts its measures, without the facets' time limit.
+    assert not by_parameter["status"].counts_unavailable  # counted before the slow one
     total = Measure.objects.filter(kind="research").count()
     assert response.context["paginator"].count == total
+    assert_no_time_limit_left()
+
+
+@postgresql_only
+def test_the_facets_that_count_the_total_are_never_cut_off(client, settings, monkeypatch):
+    """The choice facets not in use count the list's total, which the page needs anyway: their
+    count has no time limit, and its time comes off the budget of the counts after it."""
+    asked = slow_column_facets(monkeypatch, {"status": 1.2, "start_year": 0.5})
+    settings.FACET_TIME_BUDGET_MS = 1000
+    response = client.get("/en/measures/", {"kind": "research"})
+    by_parameter = {facet.parameter: facet for facet in response.context["facets"]}
+    for parameter in ["budget", "status", "amount"]:
+        assert not by_parameter[parameter].counts_unavailable, parameter
+    statuses = dict((option.value, option.count) for option in by_parameter["status"].options)
+    research = Measure.objects.filter(kind="research")
+    assert statuses == {
+        value: research.filter(status=value).count() for value in MeasureStatus.values
+    }
+    assert response.context["paginator"].count == research.count()
+    # Asked after it with the time left, none: too little for a count of half a second.
+    assert asked[-1] == "start_year"
+    assert by_parameter["start_year"].counts_unavailable
     assert_no_time_limit_left()
 
 
@@ -922,11 +940,12 @@ def test_out_of_time_outside_a_transaction_as_in_production(
 ):
     """Served as in production (no transaction around the request): a count cut off, the
     counts after it still asked, and the connection back to autocommit with no time limit."""
-    asked = slow_column_facets(monkeypatch, {"status": 2})
+    asked = slow_column_facets(monkeypatch, {"kind": 2})
     settings.FACET_TIME_BUDGET_MS = 1000
     response = client.get("/en/measures/", {"kind": "research"})
     by_parameter = {facet.parameter: facet for facet in response.context["facets"]}
-    assert by_parameter["status"].counts_unavailable
+    assert by_parameter["kind"].counts_unavailable
+    assert not by_parameter["status"].counts_unavailable  # counted before the slow one
     assert asked[-1] == "start_year"  # the counts after it are still asked
     assert response.status_code == 200 and response.context["page_obj"].object_list
     assert connection.get_autocommit() and not connection.in_atomic_block
