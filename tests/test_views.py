@@ -361,6 +361,13 @@ def test_several_orders_are_named_in_words_and_the_menu_shows_the_first(client):
     assert page.count(" selected>") == 1
 
 
+@pytest.mark.parametrize("typed", [",-amount", ",,-amount,name"])
+def test_the_menu_shows_the_order_used_after_a_stray_comma(client, typed):
+    page = client.get("/en/measures/", {"sort": typed}).content.decode()
+    assert '<option value="-amount" selected>' in page
+    assert page.count(" selected>") == 1
+
+
 # --- Facets, active filters, empty state, pagination -------------------------------------------
 
 

@@ -51,6 +51,13 @@ def field_errors(form, name):
 
 
 @register.filter
+def first_order(orders):
+    """The first order of a ``sort`` given as a list (``-amount,name``), stray commas left out:
+    the one the sort menu shows chosen."""
+    return next((order for order in orders or [] if order), "")
+
+
+@register.filter
 def has_selection(facet):
     return any(option.selected for option in facet.options)
 
