@@ -326,16 +326,18 @@ def counted_choices(filterset, clock, kept):
     for parameter in CHOICE_FACETS:
         same_measures.setdefault(parameter if parameter in in_use else None, []).append(parameter)
     counts = {}
-    for in_use, parameters in same_measures.items():
+    for shared_by, parameters in same_measures.items():
         missing = [parameter for parameter in parameters if parameter not in kept]
         if missing:
-            total = in_use is None and TOTAL not in kept
+            total = shared_by is None and TOTAL not in kept
             measures = filterset.without(missing[0])
             run = clock.run_whole if total else clock.run
             counted = run(lambda: choice_counts(measures, missing, total))  # noqa: B023
             for label in [*missing, TOTAL] if total else missing:
                 counts[label] = kept.keep(label, counted and counted[label])
         counts.update({parameter: kept[parameter] for parameter in parameters if parameter in kept})
+    if TOTAL in kept:
+        counts[TOTAL] = kept[TOTAL]
     return counts
 
 

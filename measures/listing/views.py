@@ -87,8 +87,13 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
     strict = False
 
     def get_paginator(self, queryset, per_page, **kwargs):
+        counted = getattr(self, "facets", None)
         return RememberedCountPaginator(
-            queryset, per_page, query=self.request.GET, known_count=self.facets.total, **kwargs
+            queryset,
+            per_page,
+            query=self.request.GET,
+            known_count=counted.total if counted else None,
+            **kwargs,
         )
 
     def get_filterset_kwargs(self, filterset_class):

@@ -54,6 +54,8 @@ def field_errors(form, name):
 def first_order(orders):
     """The first order of a ``sort`` given as a list (``-amount,name``), stray commas left out:
     the one the sort menu shows chosen."""
+    if isinstance(orders, str):
+        orders = orders.split(",")
     return next((order for order in orders or [] if order), "")
 
 
