@@ -858,6 +858,10 @@ def test_options_no_measure_has_stay_visible_but_cannot_be_chosen(client):
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="statement time limits are PostgreSQL's"
 )
+# As in production, no transaction around the request. Inside one (the test's own), a count
+# cut off at its time limit can leave the rollback of its savepoint cancelled too, on a busy
+# machine, and the caller's transaction unusable for the rest of the request.
+outside_a_transaction = pytest.mark.django_db(transaction=True)
 
 
 def sleep_in_the_database(seconds):
@@ -899,7 +903,10 @@ def assert_no_time_limit_left():
 
 
 @postgresql_only
-def test_a_facet_out_of_time_shows_its_options_without_counts(client, settings, monkeypatch):
+@outside_a_transaction
+def test_a_facet_out_of_time_shows_its_options_without_counts(
+    client, settings, monkeypatch, load_curated_data
+):
     asked = slow_column_facets(monkeypatch, {"kind": 2, "start_year": 2})
     settings.FACET_TIME_BUDGET_MS = 1000
     response = client.get("/en/measures/", {"kind": "research"})
@@ -919,7 +926,10 @@ def test_a_facet_out_of_time_shows_its_options_without_counts(client, settings, 
 
 
 @postgresql_only
-def test_the_facets_that_count_the_total_are_never_cut_off(client, settings, monkeypatch):
+@outside_a_transaction
+def test_the_facets_that_count_the_total_are_never_cut_off(
+    client, settings, monkeypatch, load_curated_data
+):
     """The choice facets not in use count the list's total, which the page needs anyway: their
     count has no time limit, and its time comes off the budget of the counts after it."""
     asked = slow_column_facets(monkeypatch, {"status": 1.2, "start_year": 0.5})
@@ -941,7 +951,7 @@ def test_the_facets_that_count_the_total_are_never_cut_off(client, settings, mon
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True)
+@outside_a_transaction
 def test_out_of_time_outside_a_transaction_as_in_production(
     client, settings, monkeypatch, load_curated_data
 ):
@@ -960,7 +970,10 @@ def test_out_of_time_outside_a_transaction_as_in_production(
 
 
 @postgresql_only
-def test_a_late_cancellation_does_not_cost_the_next_facet_its_count(client, settings):
+@outside_a_transaction
+def test_a_late_cancellation_does_not_cost_the_next_facet_its_count(
+    client, settings, load_curated_data
+):
     """A count that ends just as its time runs out can have its cancellation land on the next
     statement, the next facet's time limit: that facet is still counted."""
     late = {"pending": True}
@@ -986,7 +999,10 @@ def test_a_late_cancellation_does_not_cost_the_next_facet_its_count(client, sett
 
 
 @postgresql_only
-def test_a_slow_record_facet_leaves_the_other_facets_their_counts(client, settings, monkeypatch):
+@outside_a_transaction
+def test_a_slow_record_facet_leaves_the_other_facets_their_counts(
+    client, settings, monkeypatch, load_curated_data
+):
     from measures.listing import facets
 
     linked_counts = facets.linked_counts
