@@ -1025,6 +1025,30 @@ def test_a_slow_record_facet_leaves_the_other_facets_their_counts(
         assert sum(option.count for option in by_parameter[parameter].options) > 0
 
 
+@postgresql_only
+@outside_a_transaction
+def test_short_of_time_the_departments_are_counted_before_other_bodies(
+    client, settings, monkeypatch, load_curated_data
+):
+    from measures.listing import facets
+
+    linked_counts = facets.linked_counts
+
+    def slow(filterset, parameter, selected_slugs):
+        sleep_in_the_database(0.4)
+        return linked_counts(filterset, parameter, selected_slugs)
+
+    monkeypatch.setattr(facets, "linked_counts", slow)
+    settings.FACET_TIME_BUDGET_MS = 700  # time for one of them
+    response = client.get("/en/measures/")
+    unavailable = {
+        facet.parameter for facet in response.context["facets"] if facet.counts_unavailable
+    }
+    assert unavailable == {"committee", "institute", "funding_scheme", "training_course", "theme"}
+    bureaux = next(facet for facet in response.context["facets"] if facet.parameter == "bureau")
+    assert all(option.count > 0 for option in bureaux.options)
+
+
 def listed_slugs(client, filters):
     """The measures of every page of the list for ``filters``, as a reader pages through."""
     slugs, number = [], 1
