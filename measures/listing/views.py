@@ -87,7 +87,7 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
     strict = False
 
     def get_paginator(self, queryset, per_page, **kwargs):
-        counted = getattr(self, "facets", None)
+        counted = getattr(self, "counted_facets", None)
         return RememberedCountPaginator(
             queryset,
             per_page,
@@ -103,7 +103,7 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
 
     def get_context_data(self, **kwargs):
         # The facets first: counting them can count the list's total, which the page needs.
-        self.facets = facets(self.filterset)
+        self.counted_facets = facets(self.filterset)
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
         page.object_list = page.object_list.with_links()
@@ -111,7 +111,7 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
         query.pop("page", None)
         context.update(
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
-            facets=self.facets.facets,
+            facets=self.counted_facets.facets,
             active_filters=active_filters(self.filterset, query),
             query_without_page=query.urlencode(),
         )
