@@ -896,6 +896,20 @@ def slow_column_facets(monkeypatch, seconds_by_facet):
     return asked
 
 
+def slow_record_facets(monkeypatch, seconds_by_facet):
+    """Makes the counts of the record and theme facets of ``seconds_by_facet`` that slow."""
+    from measures.listing import facets
+
+    linked_counts = facets.linked_counts
+
+    def slowed(filterset, parameter, selected_slugs):
+        if parameter in seconds_by_facet:
+            sleep_in_the_database(seconds_by_facet[parameter])
+        return linked_counts(filterset, parameter, selected_slugs)
+
+    monkeypatch.setattr(facets, "linked_counts", slowed)
+
+
 def assert_no_time_limit_left():
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
@@ -1005,14 +1019,7 @@ def test_a_slow_record_facet_leaves_the_other_facets_their_counts(
 ):
     from measures.listing import facets
 
-    linked_counts = facets.linked_counts
-
-    def slow_committees(filterset, parameter, selected_slugs):
-        if parameter == "committee":
-            sleep_in_the_database(2)
-        return linked_counts(filterset, parameter, selected_slugs)
-
-    monkeypatch.setattr(facets, "linked_counts", slow_committees)
+    slow_record_facets(monkeypatch, {"committee": 2})
     # A few milliseconds each over a search at 100,000 measures: more than the least time.
     columns = [parameter for parameter in facets.FACETS if parameter not in facets.LIMITED_FACETS]
     slow_column_facets(monkeypatch, dict.fromkeys(columns, 0.05))
@@ -1030,15 +1037,9 @@ def test_a_slow_record_facet_leaves_the_other_facets_their_counts(
 def test_short_of_time_the_departments_are_counted_before_other_bodies(
     client, settings, monkeypatch, load_curated_data
 ):
-    from measures.listing import facets
+    from measures.listing.facets import LIMITED_FACETS
 
-    linked_counts = facets.linked_counts
-
-    def slow(filterset, parameter, selected_slugs):
-        sleep_in_the_database(0.4)
-        return linked_counts(filterset, parameter, selected_slugs)
-
-    monkeypatch.setattr(facets, "linked_counts", slow)
+    slow_record_facets(monkeypatch, dict.fromkeys(LIMITED_FACETS, 0.4))
     settings.FACET_TIME_BUDGET_MS = 700  # time for one of them
     response = client.get("/en/measures/")
     unavailable = {
