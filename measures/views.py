@@ -39,14 +39,24 @@ class FormerSlugsRedirect:
         try:
             return super().get(request, *args, **kwargs)
         except Http404:
-            renamed = renamed_object(self.get_queryset(), kwargs["slug"])
-            if renamed is None:
+            redirect_to_renamed = renamed_redirect(request, self.get_queryset(), kwargs)
+            if redirect_to_renamed is None:
                 # In the reader's language (the API shows it), not Django's "No Measure matches".
                 name = self.get_queryset().model._meta.verbose_name
                 raise Http404(_("There is no %(name)s at this address.") % {"name": name}) from None
-        address = reverse(request.resolver_match.view_name, kwargs={**kwargs, "slug": renamed.slug})
-        query = request.META.get("QUERY_STRING")
-        return HttpResponsePermanentRedirect(f"{address}?{query}" if query else address)
+        return redirect_to_renamed
+
+
+def renamed_redirect(request, objects, kwargs):
+    """A permanent redirect from the page asked for by the slug ``kwargs["slug"]`` to the same
+    page of the object of ``objects`` that had that slug last (its query kept), or None if
+    there is no such object."""
+    renamed = renamed_object(objects, kwargs["slug"])
+    if renamed is None:
+        return None
+    address = reverse(request.resolver_match.view_name, kwargs={**kwargs, "slug": renamed.slug})
+    query = request.META.get("QUERY_STRING")
+    return HttpResponsePermanentRedirect(f"{address}?{query}" if query else address)
 
 
 def renamed_object(objects, slug):

@@ -3,7 +3,7 @@
 import datetime
 
 from django.contrib.syndication.views import Feed
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..models import CONTROL_CHARACTER, Development, Measure
-from ..views import renamed_object
+from ..views import renamed_redirect
 
 FEED_LENGTH = 50
 
@@ -95,11 +95,10 @@ class MeasureDevelopmentFeed(DevelopmentFeed):
         try:
             return super().__call__(request, *args, **kwargs)
         except Http404:
-            renamed = renamed_object(Measure.objects.all(), kwargs["slug"])
-            if renamed is None:
+            redirect_to_renamed = renamed_redirect(request, Measure.objects.all(), kwargs)
+            if redirect_to_renamed is None:
                 raise
-        address = reverse("measures:measure-development-feed", args=[renamed.slug])
-        return HttpResponsePermanentRedirect(address)
+        return redirect_to_renamed
 
     def get_object(self, request, slug):
         return get_object_or_404(Measure, slug=slug)
