@@ -636,7 +636,7 @@ class MeasureQuerySet(models.QuerySet):
         return self.prefetch_related(
             models.Prefetch(
                 "record_links",
-                MeasureLink.objects.select_related("record").in_display_order(),
+                MeasureLink.objects.select_related("record"),
             )
         )
 
@@ -1111,7 +1111,7 @@ class Measure(PlainText, ChoiceLabels, BilingualMixin, Versioned):
     def links(self):
         """Every linked record with its role, by kind of record, then name (prefetched by
         ``with_links()`` or ``for_display()``)."""
-        return self.record_links.all()
+        return sorted(self.record_links.all(), key=MeasureLink.display_order)
 
     def search_documents(self):
         """``(search_names, search_text)`` from this measure, its links and its themes (both
@@ -1166,22 +1166,21 @@ class Role(models.TextChoices):
     BENEFITS = "benefits", _("Benefits")
 
 
+RECORD_TYPE_POSITIONS = {value: position for position, value in enumerate(RecordType.values)}
+
+
 def in_record_type_order(field="type"):
     """An expression giving each record type its position in ``RecordType`` (for ordering)."""
     return Case(
         *(
             When(**{field: value}, then=Value(position))
-            for position, value in enumerate(RecordType.values)
+            for value, position in RECORD_TYPE_POSITIONS.items()
         ),
         output_field=models.IntegerField(),
     )
 
 
 class MeasureLinkQuerySet(models.QuerySet):
-    def in_display_order(self):
-        """By kind of record (in the order of ``RecordType``), then by the record's name."""
-        return self.order_by(in_record_type_order("record__type"), "record__name_en", "pk")
-
     def with_measures(self):
         """Each link with its measure, in the same query (without the measure's search
         documents, as ``Measure.objects`` reads it)."""
@@ -1265,6 +1264,10 @@ class MeasureLink(PlainText, ChoiceLabels, models.Model):
         return (self.measure.slug, self.record.type, self.record.slug, self.role)
 
     natural_key.dependencies = ["measures.measure", "measures.record"]
+
+    def display_order(self):
+        """Sorts links by kind of record (in the order of ``RecordType``), then record name."""
+        return (RECORD_TYPE_POSITIONS[self.record.type], self.record.name_en, self.pk)
 
     @property
     def record_type(self):

@@ -9,7 +9,16 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from measures.models import AmountType, Measure, MeasureKind, MeasureStatus, Record
+from measures.models import (
+    AmountType,
+    Measure,
+    MeasureKind,
+    MeasureLink,
+    MeasureStatus,
+    Record,
+    RecordType,
+    Role,
+)
 from measures.money import format_amount, parse_amount
 
 from .factories import make_measures
@@ -804,6 +813,25 @@ def test_list_cards_show_every_linked_record_with_its_role_as_the_detail_page_do
         assert expected, slug
         shown = [chip.split("</li>", 1)[0] for chip in chips.split("<li>")[1:]]
         assert shown == expected, slug
+
+
+def test_linked_records_are_shown_by_kind_then_by_name_whatever_order_they_were_added(client):
+    (measure,) = make_measures(1)
+    course = Record.objects.filter(type=RecordType.TRAINING_COURSE).first()
+    institutes = list(Record.objects.filter(type=RecordType.INSTITUTE).order_by("-name_en")[:2])
+    for record in [course, *institutes]:
+        MeasureLink.objects.create(measure=measure, record=record, role=Role.PARTNERS)
+    expected = [
+        institutes[1].name_en,
+        institutes[0].name_en,
+        "Drainage Services Department",
+        course.name_en,
+    ]
+    detail = client.get(f"/en/measures/{measure.slug}/").content.decode()
+    search = client.get(EN_LIST, {"q": measure.name_en}).content.decode()
+    for page in (detail, search):
+        positions = [page.index(f">{escape(name)}</a>") for name in expected]
+        assert positions == sorted(positions)
 
 
 def test_the_sort_menu_shows_the_chosen_order_and_flags_a_bad_one(client):
