@@ -66,6 +66,7 @@ class FacetOption:
     label: str
     count: int
     selected: bool
+    # Where choosing it leads, on the page of every option (the list page's are form inputs).
     url: str = ""
 
     @property
@@ -391,7 +392,6 @@ def facet_of(filterset, parameter, query, without_page, english, clock, kept, ch
                 label=str(label),
                 count=count,
                 selected=value in selected,
-                url=toggled(without_page, parameter, value),
             )
         )
     if parameter in LIMITED_FACETS and len(rows) >= OPTION_LIMIT + len(selected):
