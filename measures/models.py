@@ -642,24 +642,7 @@ class MeasureQuerySet(models.QuerySet):
 
     def refresh_search(self, chunk_size=1000):
         """Rewrites the search documents of these measures that changed (see search.py)."""
-        measures = (
-            self.defer(None)
-            .prefetch_related(
-                "themes",
-                models.Prefetch("record_links", MeasureLink.objects.select_related("record")),
-            )
-            .order_by("pk")
-        )
-        changed = []
-        for measure in measures.iterator(chunk_size=chunk_size):
-            documents = measure.search_documents()
-            if documents != (measure.search_names, measure.search_text):
-                measure.search_names, measure.search_text = documents
-                changed.append(measure)
-            if len(changed) >= chunk_size:
-                search.write_documents(Measure.objects.all(), changed)
-                changed = []
-        search.write_documents(Measure.objects.all(), changed)
+        search.refresh_documents(self, chunk_size)
 
     def without_lead_body(self):
         """The measures no bureau or department leads or funds: those with no link in
@@ -1112,25 +1095,6 @@ class Measure(PlainText, ChoiceLabels, BilingualMixin, Versioned):
         """Every linked record with its role, by kind of record, then name (prefetched by
         ``with_links()`` or ``for_display()``)."""
         return sorted(self.record_links.all(), key=MeasureLink.display_order)
-
-    def search_documents(self):
-        """``(search_names, search_text)`` from this measure, its links and its themes (both
-        prefetched by ``with_search_sources()``, or read here)."""
-        names = (self.name_zh, self.name_en)
-        text = search.document(
-            *names,
-            self.summary_zh,
-            self.summary_en,
-            self.timing_zh,
-            self.timing_en,
-            *(
-                value
-                for link in self.links()
-                for value in (link.record.name_zh, link.record.name_en, link.record.short_name_en)
-            ),
-            *(value for theme in self.themes.all() for value in (theme.name_zh, theme.name_en)),
-        )
-        return search.document(*names), text
 
 
 # See Measure.related_measures().

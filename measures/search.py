@@ -9,10 +9,14 @@ same kind of tokens, so the database only has to compare whole tokens:
   into single characters and overlapping pairs (數碼港 → 数 码 港 数码 码港): the usual way to
   index a language written without spaces.
 - Other text is lower-cased and cut into words of letters and digits (AI+ → ai); letters and
-  digits typed full-width, as a Chinese input method may (ＡＩ), are read as their ASCII selves.
+  digits typed full-width, as a Chinese input method may (ＡＩ), are read as their ASCII selves,
+  and a number's thousands separators are dropped (5,000萬 → 5000 万), so a number is found
+  however it was written.
 
 A query is cut the same way. Every token must match: a Chinese pair or character exactly, an
-English word as the start of a word (``train`` finds training). PostgreSQL matches the tokens
+English word as the start of a word (``train`` finds training). An English plural is looked
+for by the part it shares with its singular (``subsidies`` as the start of a word ``subsid``,
+which finds subsidy and subsidies; ``floods``, ``flood``). PostgreSQL matches the tokens
 in ``search_vector``, ``search_text`` as a stored full-text vector with a GIN index; SQLite,
 for development, with LIKE on the document itself, which gives the same matches. Both rank a
 match in the names first, looking for each token in ``search_names`` (``STRPOS``, ``INSTR``).
@@ -33,6 +37,11 @@ TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
 IS_CJK = re.compile(rf"[{CJK}]")
 # Full-width ASCII (U+FF01-FF5E) to ASCII: ＡＩ２０２６ → AI2026.
 ASCII_OF_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+# A comma between digits that groups thousands: 5,000 and 1,000,000 (not 2024,2025).
+THOUSANDS_SEPARATOR = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+# Plural endings, longest first, and the shortest stem a word may be cut to.
+PLURAL_ENDINGS = ("ies", "es", "s")
+SHORTEST_STEM = 3
 
 
 @functools.cache
@@ -41,8 +50,20 @@ def to_simplified():
 
 
 def comparable(text):
-    """``text`` lower-cased, its full-width letters and digits made ASCII."""
-    return text.translate(ASCII_OF_FULL_WIDTH).lower()
+    """``text`` lower-cased, its full-width letters and digits made ASCII, its numbers without
+    thousands separators."""
+    return THOUSANDS_SEPARATOR.sub("", text.translate(ASCII_OF_FULL_WIDTH).lower())
+
+
+def shared_with_singular(word):
+    """The start of an English ``word`` that its singular shares, if it looks plural
+    (robots → robot, classes → class, subsidies → subsid); else ``word``."""
+    if not word.isalpha() or word.endswith("ss"):
+        return word
+    for ending in PLURAL_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= SHORTEST_STEM:
+            return word[: -len(ending)]
+    return word
 
 
 def tokens(text):
@@ -66,11 +87,12 @@ def document(*texts):
 @functools.cache
 def query_tokens(query):
     """``[(token, is_prefix)]``: what every match must contain. A Chinese word of two or more
-    characters needs its pairs; a single character, itself; any other word, a word it begins."""
+    characters needs its pairs; a single character, itself; any other word, a word it begins
+    (a plural, a word its singular's start begins)."""
     result = []
     for run in TOKEN.findall(to_simplified().convert(comparable(query))):
         if not IS_CJK.match(run):
-            result.append((run, True))
+            result.append((shared_with_singular(run), True))
         elif len(run) == 1:
             result.append((run, False))
         else:
@@ -81,6 +103,47 @@ def query_tokens(query):
 def search_vector():
     """The full-text vector of ``search_text`` (which holds the names too)."""
     return SearchVector("search_text", config="simple")
+
+
+def measure_documents(measure):
+    """``(search_names, search_text)`` of ``measure`` from its names, summaries and timing, the
+    records it links to and its themes (prefetched, or read here)."""
+    names = (measure.name_zh, measure.name_en)
+    records = sorted((link.record for link in measure.record_links.all()), key=lambda r: r.pk)
+    text = document(
+        *names,
+        measure.summary_zh,
+        measure.summary_en,
+        measure.timing_zh,
+        measure.timing_en,
+        *(
+            value
+            for record in records
+            for value in (record.name_zh, record.name_en, record.short_name_en)
+        ),
+        *(value for theme in measure.themes.all() for value in (theme.name_zh, theme.name_en)),
+    )
+    return document(*names), text
+
+
+def refresh_documents(measures, chunk_size=1000):
+    """Rewrites the search documents of ``measures`` (a queryset) that differ from what this
+    module makes of them now. Written for the model and for a migration's historical model
+    alike, as a migration runs it when the way documents are cut changes."""
+    every_measure = measures.model._default_manager.using(measures.db).all()
+    measures = (
+        measures.defer(None).prefetch_related("themes", "record_links__record").order_by("pk")
+    )
+    changed = []
+    for measure in measures.iterator(chunk_size=chunk_size):
+        documents = measure_documents(measure)
+        if documents != (measure.search_names, measure.search_text):
+            measure.search_names, measure.search_text = documents
+            changed.append(measure)
+        if len(changed) >= chunk_size:
+            write_documents(every_measure, changed)
+            changed = []
+    write_documents(every_measure, changed)
 
 
 def write_documents(measures, changed):

@@ -166,3 +166,27 @@ def test_articles_become_sources_and_speech_paragraphs_become_citations_of_the_s
         37,
     )
     assert back.get_model("measures", "Article").objects.get(slug="paper").published_at == WHEN
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_documents_are_rewritten_with_numbers_whole():
+    call_command("flush", interactive=False, verbosity=0)  # only the rows made here
+    old = migrate([("measures", "0024_protect_successor_and_provider")])
+    Measure = old.get_model("measures", "Measure")
+    Measure.objects.create(
+        slug="m", name_zh="撥款5,000萬元", name_en="HK$50 million", summary_zh="摘要",
+        summary_en="Summary", kind="research", status="announced",
+        status_at_announcement="announced", search_names=" 拨 款 拨款 5 000 万 元 万元 hk 50 million ",
+        search_text=" 拨 款 拨款 5 000 万 元 万元 hk 50 million 摘 要 摘要 summary ",
+    )  # fmt: skip
+
+    new = migrate([("measures", "0025_search_numbers_without_separators")])
+    measure = new.get_model("measures", "Measure").objects.get(slug="m")
+    assert " 5000 " in measure.search_names and " 000 " not in measure.search_names
+    assert " 5000 " in measure.search_text and " summary " in measure.search_text
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT search_vector @@ to_tsquery('simple', '5000') FROM measures_measure"
+            )
+            assert cursor.fetchone() == (True,)

@@ -45,6 +45,22 @@ def test_an_english_word_finds_longer_words_it_begins(client):
     assert found(client, "semiconductors") == []
 
 
+def test_a_number_is_found_with_or_without_its_thousands_separators(client):
+    assert (
+        found(client, "5000萬") == found(client, "5,000萬") == ["ai-learning-programmes-allocation"]
+    )
+    assert found(client, "3000") == found(client, "３，０００") == found(client, "3,000") != []
+    assert found(client, "50000") == []
+
+
+@pytest.mark.parametrize(
+    ("plural", "singular"), [("floods", "flood"), ("robots", "robot"), ("subsidies", "subsidy")]
+)
+def test_an_english_plural_finds_what_its_singular_finds(client, plural, singular):
+    assert set(found(client, singular)) <= set(found(client, plural))
+    assert found(client, singular) != []
+
+
 def test_every_word_must_match(client):
     assert found(client, "智慧 水浸") == ["dsd-smart-flood-warning"]
     assert found(client, "flood 勞工處") == []
