@@ -277,7 +277,9 @@ def test_english_quotes_say_the_source_is_chinese(client):
     [
         ("", "Filter (0 active)"),
         ("?sort=-amount", "Filter (0 active)"),
-        ("?theme=education&kind=education_talent&sort=name", "Filter (2 active)"),
+        ("?theme=education&kind=education&sort=name", "Filter (2 active)"),
+        ("?amount_min=abc&start_year=x&kind=bogus&q=!!&bureau=nope", "Filter (0 active)"),
+        ("?kind=education&kind=bogus&theme=education", "Filter (1 active)"),
     ],
 )
 def test_the_filter_button_counts_the_filters_in_use_but_not_the_sort(client, query, summary):

@@ -504,6 +504,7 @@ def test_pagination_keeps_the_filters(client):
         ({}, "Measures"),
         ({"sort": "-amount", "page": "1"}, "Measures"),
         ({"kind": "education"}, "Measures (filtered)"),
+        ({"kind": "bogus", "amount_min": "abc", "q": "!!"}, "Measures"),
     ],
 )
 def test_the_title_says_filtered_only_when_a_filter_is_chosen(client, query, title):
