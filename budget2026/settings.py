@@ -17,6 +17,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -301,8 +302,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "measures.api.schema.ApiAutoSchema",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Budget 2026 AI measures API",
-    "DESCRIPTION": "Read-only open data on the AI measures in Hong Kong's 2026-27 Budget.",
+    # Lazy: the schema is built in each language the site speaks (measures/api/schema.py).
+    "TITLE": gettext_lazy("Budget 2026 AI measures API"),
+    "DESCRIPTION": gettext_lazy(
+        "Read-only open data on the AI measures in Hong Kong's 2026-27 Budget."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # In the order of the URL configuration and of the FilterSet (measures first, the search

@@ -123,6 +123,15 @@ def test_the_page_is_in_the_language_of_its_address(client):
     assert "中文名稱" in chinese and "Name in Chinese" in english
 
 
+def test_the_schema_s_title_and_description_are_in_the_language_of_its_address(client):
+    chinese, english = served_schema(client, "/")["info"], served_schema(client, "/en/")["info"]
+    assert (chinese["title"], chinese["description"]) == (
+        "2026預算案AI措施 API",
+        "香港2026-27年度預算案AI措施的唯讀開放資料。",
+    )
+    assert english["title"] == "Budget 2026 AI measures API"
+
+
 def test_a_filter_added_to_the_filterset_shows_on_the_page(client, monkeypatch):
     added = django_filters.CharFilter(
         label="Made-up filter", max_length=12, help_text="Only this test adds it"
