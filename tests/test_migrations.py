@@ -176,7 +176,8 @@ def test_search_documents_are_rewritten_with_numbers_whole():
     Measure.objects.create(
         slug="m", name_zh="撥款5,000萬元", name_en="HK$50 million", summary_zh="摘要",
         summary_en="Summary", kind="research", status="announced",
-        status_at_announcement="announced", search_names=" 拨 款 拨款 5 000 万 元 万元 hk 50 million ",
+        status_at_announcement="announced",
+        search_names=" 拨 款 拨款 5 000 万 元 万元 hk 50 million ",
         search_text=" 拨 款 拨款 5 000 万 元 万元 hk 50 million 摘 要 摘要 summary ",
     )  # fmt: skip
 
