@@ -147,6 +147,17 @@ class SlugManager(models.Manager):
         return self.get(slug=slug)
 
 
+def renamed_object(objects, slug):
+    """The object of ``objects`` that had ``slug`` last, if it is still here under another
+    slug (the change history keeps every slug an object had)."""
+    model = objects.model
+    former = model.history.filter(slug=slug)
+    if getattr(model, "TYPE", ""):  # a kind of record: a slug is unique within its kind
+        former = former.filter(type=model.TYPE)
+    latest = former.order_by("-history_date").values_list("id", flat=True).first()
+    return None if latest is None else objects.exclude(slug=slug).filter(pk=latest).first()
+
+
 def single_value(queryset, function, field):
     """A subquery giving ``function(field)`` (COUNT, SUM) over ``queryset``'s rows as one value,
     without a GROUP BY."""

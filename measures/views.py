@@ -27,6 +27,7 @@ from .models import (
     Record,
     Source,
     Theme,
+    renamed_object,
 )
 
 
@@ -57,17 +58,6 @@ def renamed_redirect(request, objects, kwargs):
     address = reverse(request.resolver_match.view_name, kwargs={**kwargs, "slug": renamed.slug})
     query = request.META.get("QUERY_STRING")
     return HttpResponsePermanentRedirect(f"{address}?{query}" if query else address)
-
-
-def renamed_object(objects, slug):
-    """The object of ``objects`` that had ``slug`` last, if it is still here under another
-    slug (the change history keeps every slug an object had)."""
-    model = objects.model
-    former = model.history.filter(slug=slug)
-    if getattr(model, "TYPE", ""):  # a kind of record: a slug is unique within its kind
-        former = former.filter(type=model.TYPE)
-    latest = former.order_by("-history_date").values_list("id", flat=True).first()
-    return None if latest is None else objects.exclude(slug=slug).filter(pk=latest).first()
 
 
 @method_decorator(cached_by_revision, name="dispatch")

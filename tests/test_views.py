@@ -18,6 +18,7 @@ from measures.models import (
     Record,
     RecordType,
     Role,
+    Theme,
 )
 from measures.money import format_amount, parse_amount
 
@@ -1184,6 +1185,29 @@ def test_a_record_s_old_address_leads_to_its_new_one_and_keeps_the_page(client):
         client.get("/api/bureaux/vtc/")["Location"] == "/api/bureaux/vocational-training-council/"
     )
     assert client.get("/en/committees/vtc/").status_code == 404  # not a committee's address
+
+
+def test_a_list_filtered_by_a_record_s_or_theme_s_old_slug_leads_to_the_new_one(client):
+    expected = [m.slug for m in client.get(EN_LIST, {"bureau": "vtc"}).context["page_obj"]]
+    record = Record.objects.get(slug="vtc")
+    record.slug = "vocational-training-council"
+    record.save()
+    theme = Theme.objects.get(slug="flooding")
+    theme.slug = "floods"
+    theme.save()
+
+    response = client.get(EN_LIST, {"bureau": ["vtc", "nope"], "sort": "name"})
+    assert response.status_code == 301
+    assert response["Location"] == (
+        "/en/measures/?bureau=vocational-training-council&bureau=nope&sort=name"
+    )
+    response = client.get(EN_LIST, {"bureau": "vtc"}, follow=True)
+    assert [m.slug for m in response.context["page_obj"]] == expected
+    assert client.get("/measures/", {"theme": "flooding"})["Location"] == "/measures/?theme=floods"
+
+    # A slug no record ever had is refused on the page, as before.
+    response = client.get(EN_LIST, {"bureau": "nope"})
+    assert response.status_code == 200 and "bureau" in response.context["filter"].form.errors
 
 
 def test_an_old_slug_taken_by_another_measure_is_that_measure_s_page(client):

@@ -39,6 +39,7 @@ from ..models import (
     Source,
     Theme,
     is_english,
+    renamed_object,
 )
 from ..money import AmountField
 
@@ -46,6 +47,8 @@ MAX_SEARCH_LENGTH = 200
 MAX_SEARCH_WORDS = 8
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 RECORD_FILTERS = list(RECORD_MODELS)  # committee, institute, funding_scheme, ...
+# Filters naming objects by a slug an editor may change.
+RENAMABLE_FILTERS = [*RECORD_FILTERS, "theme", "source"]
 
 
 def without_empty_values(query):
@@ -318,6 +321,29 @@ class MeasureFilter(EmptyMeansAny, django_filters.FilterSet):
         model = Measure
         fields = []
         form = MeasureFilterForm
+
+    def with_current_slugs(self):
+        """The query with each record, theme or source slug that names none now but named one
+        before an editor changed it (a link older than the change) put as that one's slug now,
+        or None when there is no such slug."""
+        if not self.is_bound:
+            return None
+        query, replaced = self.data.copy(), False
+        for name in RENAMABLE_FILTERS:
+            if name not in self.form.errors:
+                continue
+            objects = self.form.fields[name].queryset
+            given = [slug for slug in query.getlist(name) if SLUG.fullmatch(slug)]
+            current = set(objects.filter(slug__in=given).values_list("slug", flat=True))
+            values = []
+            for slug in query.getlist(name):
+                renamed = None
+                if slug in given and slug not in current:
+                    renamed = renamed_object(objects, slug)
+                values.append(slug if renamed is None else renamed.slug)
+                replaced = replaced or renamed is not None
+            query.setlist(name, list(dict.fromkeys(values)))
+        return query if replaced else None
 
     def valid_data(self):
         """The cleaned value of every parameter given without error."""

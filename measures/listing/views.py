@@ -1,7 +1,7 @@
 """The list of measures (filters, facets, sorting and pages) and every option of a facet."""
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -85,6 +85,19 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
     paginate_by = MEASURES_PER_PAGE
     # Invalid filters are shown beside their fields and left out, rather than emptying the list.
     strict = False
+
+    def get(self, request, *args, **kwargs):
+        # A link older than an editor's change of a record's, theme's or source's slug.
+        current = self.get_filterset(self.get_filterset_class()).with_current_slugs()
+        if current is not None:
+            return HttpResponsePermanentRedirect(f"{request.path}?{current.urlencode()}")
+        return super().get(request, *args, **kwargs)
+
+    def get_filterset(self, filterset_class):
+        """One filterset for the request: ``get()`` reads it before ``FilterView`` does."""
+        if not hasattr(self, "filterset"):
+            self.filterset = super().get_filterset(filterset_class)
+        return self.filterset
 
     def get_paginator(self, queryset, per_page, **kwargs):
         counted = getattr(self, "counted_facets", None)
