@@ -147,15 +147,23 @@ class SlugManager(models.Manager):
         return self.get(slug=slug)
 
 
-def renamed_object(objects, slug):
-    """The object of ``objects`` that had ``slug`` last, if it is still here under another
-    slug (the change history keeps every slug an object had)."""
+def renamed_objects(objects, slugs):
+    """``{slug: object}``: for each of ``slugs`` the object of ``objects`` that had it last, if
+    that object is still here under another slug (the change history keeps every slug an object
+    had). Three queries, however many slugs."""
     model = objects.model
-    former = model.history.filter(slug=slug)
+    former = model.history.filter(slug__in=slugs)
     if getattr(model, "TYPE", ""):  # a kind of record: a slug is unique within its kind
         former = former.filter(type=model.TYPE)
-    latest = former.order_by("-history_date").values_list("id", flat=True).first()
-    return None if latest is None else objects.exclude(slug=slug).filter(pk=latest).first()
+    latest = dict(former.order_by("history_date").values_list("slug", "id"))  # the last wins
+    found = objects.exclude(slug__in=slugs).in_bulk(set(latest.values()))
+    return {slug: found[pk] for slug, pk in latest.items() if pk in found}
+
+
+def renamed_object(objects, slug):
+    """The object of ``objects`` that had ``slug`` last, if it is still here under another
+    slug, or None."""
+    return renamed_objects(objects, [slug]).get(slug)
 
 
 def single_value(queryset, function, field):

@@ -1205,9 +1205,16 @@ def test_a_list_filtered_by_a_record_s_or_theme_s_old_slug_leads_to_the_new_one(
     assert [m.slug for m in response.context["page_obj"]] == expected
     assert client.get("/measures/", {"theme": "flooding"})["Location"] == "/measures/?theme=floods"
 
-    # A slug no record ever had is refused on the page, as before.
+    # A slug no record ever had is refused on the page, as before, and looking up many costs
+    # no more queries than looking up two.
     response = client.get(EN_LIST, {"bureau": "nope"})
     assert response.status_code == 200 and "bureau" in response.context["filter"].form.errors
+    queries = []
+    for count in (2, 200):
+        with CaptureQueriesContext(connection) as captured:
+            client.get(EN_LIST, {"bureau": [f"never-{n}" for n in range(count)]})
+        queries.append(len(captured))
+    assert queries[0] == queries[1]
 
 
 def test_an_old_slug_taken_by_another_measure_is_that_measure_s_page(client):

@@ -39,7 +39,7 @@ from ..models import (
     Source,
     Theme,
     is_english,
-    renamed_object,
+    renamed_objects,
 )
 from ..money import AmountField
 
@@ -335,13 +335,11 @@ class MeasureFilter(EmptyMeansAny, django_filters.FilterSet):
             objects = self.form.fields[name].queryset
             given = [slug for slug in query.getlist(name) if SLUG.fullmatch(slug)]
             current = set(objects.filter(slug__in=given).values_list("slug", flat=True))
-            values = []
-            for slug in query.getlist(name):
-                renamed = None
-                if slug in given and slug not in current:
-                    renamed = renamed_object(objects, slug)
-                values.append(slug if renamed is None else renamed.slug)
-                replaced = replaced or renamed is not None
+            renamed = renamed_objects(objects, [slug for slug in given if slug not in current])
+            values = [
+                renamed[slug].slug if slug in renamed else slug for slug in query.getlist(name)
+            ]
+            replaced = replaced or bool(renamed)
             query.setlist(name, list(dict.fromkeys(values)))
         return query if replaced else None
 
