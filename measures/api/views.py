@@ -24,6 +24,7 @@ from ..caching import cached_by_revision
 from ..developments.filters import DevelopmentFilter
 from ..listing.filters import MeasureFilter
 from ..listing.pages import IdsFirstPaginator
+from ..listing.views import current_slugs_redirect
 from ..models import Development, Measure, MeasureLink, Theme
 from ..views import FormerSlugsRedirect
 from . import schema  # noqa: F401  (registers the schema's reading of filters)
@@ -141,6 +142,15 @@ class MeasureList(ReportsEveryBadParameter, generics.ListAPIView):
     filter_backends = [DjangoFilterBackend]
     filterset_class = MeasureFilter
     pagination_class = ApiPagination
+
+    def list(self, request, *args, **kwargs):
+        try:
+            return super().list(request, *args, **kwargs)
+        except ValidationError:
+            filterset = MeasureFilter(request.query_params, queryset=self.get_queryset())
+            if renamed := current_slugs_redirect(request, filterset):
+                return renamed
+            raise
 
 
 @method_decorator(cached_by_revision, name="dispatch")

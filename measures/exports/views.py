@@ -26,6 +26,7 @@ from rest_framework.utils import encoders
 from ..api.serializers import MeasureSerializer
 from ..caching import cached_by_revision
 from ..listing.filters import MeasureFilter
+from ..listing.views import current_slugs_redirect
 from ..models import (
     RECORD_MODELS,
     AmountType,
@@ -264,6 +265,8 @@ def measure_csv(request):
     """The measures matching the list's filters, one row each; 400 naming any bad filter."""
     filterset = filtered_measures(request)
     if not filterset.is_valid():
+        if renamed := current_slugs_redirect(request, filterset):
+            return renamed
         return HttpResponse(
             filter_errors_text(filterset), status=400, content_type="text/plain; charset=utf-8"
         )
@@ -288,6 +291,8 @@ def measure_json(request):
     """The measures matching the list's filters, as the API shows them but in one file."""
     filterset = filtered_measures(request)
     if not filterset.is_valid():
+        if renamed := current_slugs_redirect(request, filterset):
+            return renamed
         return JsonResponse(
             {name: list(messages) for name, messages in filterset.errors.items()},
             status=400,

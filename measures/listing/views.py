@@ -48,6 +48,16 @@ def nearest_page(paginator, requested):
     return page, message
 
 
+def current_slugs_redirect(request, filterset):
+    """A permanent redirect to the same address with today's slugs when the request filters by a
+    record's, theme's or source's slug from before an editor changed it (a link older than the
+    change), else None."""
+    current = filterset.with_current_slugs()
+    if current is None:
+        return None
+    return HttpResponsePermanentRedirect(f"{request.path}?{current.urlencode()}")
+
+
 class ShortAddress:
     """A page of filters whose form sends every field, most of them empty: it redirects to the
     address without those, so the address a reader bookmarks or shares says only what they
@@ -87,11 +97,8 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
     strict = False
 
     def get(self, request, *args, **kwargs):
-        # A link older than an editor's change of a record's, theme's or source's slug.
-        current = self.get_filterset(self.get_filterset_class()).with_current_slugs()
-        if current is not None:
-            return HttpResponsePermanentRedirect(f"{request.path}?{current.urlencode()}")
-        return super().get(request, *args, **kwargs)
+        filterset = self.get_filterset(self.get_filterset_class())
+        return current_slugs_redirect(request, filterset) or super().get(request, *args, **kwargs)
 
     def get_filterset(self, filterset_class):
         """One filterset for the request: ``get()`` reads it before ``FilterView`` does."""
