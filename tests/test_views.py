@@ -736,6 +736,40 @@ def test_a_long_facet_lists_the_most_frequent_options_and_links_to_all(client):
         assert client.get(option.url).status_code == 200
 
 
+@pytest.mark.parametrize("filters", [{}, {"kind": "public_service"}])
+def test_facets_not_in_use_each_list_their_most_frequent_options(client, filters):
+    """The record facets not in use are counted together: each still lists the most frequent
+    of its own type, however many another type has."""
+    from measures.listing.facets import OPTION_LIMIT
+    from measures.models import Bureau, Institute
+
+    for number in range(OPTION_LIMIT + 3):
+        body = Bureau.objects.create(
+            slug=f"extra-body-{number}",
+            name_zh=f"機構{number}",
+            name_en=f"Body {number}",
+            kind="office",
+        )
+        make_measures(1 + number % 4, bureau=body)
+    response = client.get(EN_LIST, filters)
+    by_parameter = {facet.parameter: facet for facet in response.context["facets"]}
+    matching = Measure.objects.filter(**{"kind": filters["kind"]} if filters else {})
+    busiest = sorted(
+        (
+            (-matching.filter(record_links__record=body).distinct().count(), body.name_en)
+            for body in Bureau.objects.all()
+        ),
+    )[:OPTION_LIMIT]
+    bureaux = by_parameter["bureau"]
+    assert [(option.count, option.label) for option in bureaux.options] == [
+        (-count, name) for count, name in busiest
+    ]
+    assert bureaux.all_options_url
+    institutes = by_parameter["institute"].options
+    linked = Institute.objects.filter(measures__in=matching).distinct()
+    assert {option.value for option in institutes} == set(linked.values_list("slug", flat=True))
+
+
 def test_see_them_all_keeps_the_other_filters(client):
     response = client.get(EN_LIST, {"kind": "education"})
     bureaux = next(f for f in response.context["facets"] if f.parameter == "bureau")
@@ -927,17 +961,34 @@ def slow_column_facets(monkeypatch, seconds_by_facet):
 
 
 def slow_record_facets(monkeypatch, seconds_by_facet):
-    """Makes the counts of the record and theme facets of ``seconds_by_facet`` that slow."""
+    """Makes the counts of the record and theme facets of ``seconds_by_facet`` that slow (the
+    record facets not in use counted together, by the slowest); returns the lists of facets
+    asked, one list per count, in order."""
     from measures.listing import facets
 
-    linked_counts = facets.linked_counts
+    linked_counts, unused_record_counts, asked = (
+        facets.linked_counts,
+        facets.unused_record_counts,
+        [],
+    )
 
-    def slowed(filterset, parameter, selected_slugs):
-        if parameter in seconds_by_facet:
-            sleep_in_the_database(seconds_by_facet[parameter])
+    def slowed(parameters):
+        asked.append(parameters)
+        seconds = max(seconds_by_facet.get(parameter, 0) for parameter in parameters)
+        if seconds:
+            sleep_in_the_database(seconds)
+
+    def slow_linked(filterset, parameter, selected_slugs):
+        slowed([parameter])
         return linked_counts(filterset, parameter, selected_slugs)
 
-    monkeypatch.setattr(facets, "linked_counts", slowed)
+    def slow_unused(filterset, parameters):
+        slowed(parameters)
+        return unused_record_counts(filterset, parameters)
+
+    monkeypatch.setattr(facets, "linked_counts", slow_linked)
+    monkeypatch.setattr(facets, "unused_record_counts", slow_unused)
+    return asked
 
 
 def assert_no_time_limit_left():
@@ -1064,20 +1115,41 @@ def test_a_slow_record_facet_leaves_the_other_facets_their_counts(
 
 @postgresql_only
 @outside_a_transaction
-def test_short_of_time_the_departments_are_counted_before_other_bodies(
+def test_short_of_time_the_bodies_are_counted_together_before_the_themes(
+    client, settings, monkeypatch, load_curated_data
+):
+    from measures.listing.facets import LIMITED_FACETS, RECORD_FILTERS
+
+    asked = slow_record_facets(monkeypatch, dict.fromkeys(LIMITED_FACETS, 0.4))
+    settings.FACET_TIME_BUDGET_MS = 700  # time for one of the counts
+    response = client.get("/en/measures/", {"kind": "research"})
+    assert asked == [RECORD_FILTERS, ["theme"]]
+    by_parameter = {facet.parameter: facet for facet in response.context["facets"]}
+    assert by_parameter["theme"].counts_unavailable
+    research = Measure.objects.filter(kind="research")
+    for parameter in RECORD_FILTERS:
+        assert not by_parameter[parameter].counts_unavailable, parameter
+        for option in by_parameter[parameter].options:
+            linked = research.filter(record_links__record__slug=option.value).distinct()
+            assert option.count == linked.count() > 0, (parameter, option.value)
+
+
+@postgresql_only
+@outside_a_transaction
+def test_short_of_time_a_chosen_department_is_counted_before_the_other_bodies(
     client, settings, monkeypatch, load_curated_data
 ):
     from measures.listing.facets import LIMITED_FACETS
 
-    slow_record_facets(monkeypatch, dict.fromkeys(LIMITED_FACETS, 0.4))
-    settings.FACET_TIME_BUDGET_MS = 700  # time for one of them
-    response = client.get("/en/measures/")
+    asked = slow_record_facets(monkeypatch, dict.fromkeys(LIMITED_FACETS, 0.4))
+    settings.FACET_TIME_BUDGET_MS = 700
+    response = client.get("/en/measures/", {"bureau": "digital-policy-office"})
+    others = ["committee", "institute", "funding_scheme", "training_course"]
+    assert asked == [["bureau"], others, ["theme"]]
     unavailable = {
         facet.parameter for facet in response.context["facets"] if facet.counts_unavailable
     }
-    assert unavailable == {"committee", "institute", "funding_scheme", "training_course", "theme"}
-    bureaux = next(facet for facet in response.context["facets"] if facet.parameter == "bureau")
-    assert all(option.count > 0 for option in bureaux.options)
+    assert unavailable == {*others, "theme"}
 
 
 def listed_slugs(client, filters):
