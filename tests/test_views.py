@@ -1066,6 +1066,35 @@ def test_out_of_time_outside_a_transaction_as_in_production(
 
 @postgresql_only
 @outside_a_transaction
+def test_a_count_out_of_time_is_asked_again_only_with_more_time(
+    client, settings, monkeypatch, load_curated_data
+):
+    """A count that ran out of time is kept as such, with the time it had: a later reader on
+    the same filters asks it again only with more time left, so a count too slow for anyone
+    does not take every reader's time."""
+    asked = slow_column_facets(monkeypatch, {"status": 0.6, "start_year": 3})
+    settings.FACET_TIME_BUDGET_MS = 1000
+    settings.COUNT_CACHE_SECONDS = 3600
+
+    def start_years(sort):
+        asked.clear()
+        response = client.get("/en/measures/", {"status": "ongoing", "sort": sort})
+        return next(f for f in response.context["facets"] if f.parameter == "start_year")
+
+    # The first reader's statuses take most of the time: the years have what is left.
+    assert start_years("name").counts_unavailable
+    assert asked[-2:] == ["status", "start_year"]
+    # The next has the statuses kept, so more time for the years: they are asked again.
+    assert start_years("-name").counts_unavailable
+    assert asked == ["start_year"]
+    # They had the whole budget: no reader has more, so none asks them again.
+    assert start_years("amount").counts_unavailable
+    assert asked == []
+    assert_no_time_limit_left()
+
+
+@postgresql_only
+@outside_a_transaction
 def test_a_late_cancellation_does_not_cost_the_next_facet_its_count(
     client, settings, load_curated_data
 ):

@@ -8,9 +8,14 @@ afresh. ``COUNT_CACHE_SECONDS`` bounds how long an unused count stays; 0 keeps n
 A page's facets read their kept counts in one request to the cache and write the new ones in
 another (``KeptCounts``): one request per count made a list page wait for 24 answers from the
 cache, a fifth of its time under load.
+
+A facet count that ran out of the page's time is kept too, as ``OutOfTime``: the next reader
+asks it again only with more time than it had (see facets.py), so a count too slow for any
+reader is not run into its time limit by every one of them.
 """
 
 import hashlib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -23,7 +28,14 @@ from .pages import IdsFirstPaginator
 NOT_COUNTED = {"sort", "page"}
 # Part of every key: raise it when what a count holds changes shape, so that counts kept by
 # the code before a deploy are not read by the code after it.
-COUNTS_FORMAT = 2  # 2: a single-valued filter given twice is refused, not read as the last
+COUNTS_FORMAT = 3  # 2: a single-valued filter given twice is refused; 3: OutOfTime kept
+
+
+@dataclass(frozen=True)
+class OutOfTime:
+    """Kept in place of a count that ran out of time: the milliseconds it was given."""
+
+    milliseconds: int
 
 
 def count_key(name, query, leave_out, revision):
@@ -40,8 +52,8 @@ def count_key(name, query, leave_out, revision):
 class KeptCounts:
     """Several counts of one request, kept at the current data revision. ``counts`` names each
     ``{label: (name, leave_out)}``: those kept are read at once, ``get()`` gives one (counting
-    it if it was not kept) and ``save()`` keeps the new ones. A count that gives None (it ran
-    out of time) is not kept, so the next reader tries again."""
+    it if it was not kept) and ``save()`` keeps the new ones. A count that gives None is not
+    kept."""
 
     def __init__(self, query, counts):
         self.seconds = settings.COUNT_CACHE_SECONDS
@@ -55,10 +67,18 @@ class KeptCounts:
             self.kept = cache.get_many(list(self.keys.values()))
 
     def __contains__(self, label):
-        return self.keys.get(label) in self.kept
+        """Whether the count ``label`` is kept (not one that ran out of time)."""
+        value = self.kept.get(self.keys.get(label))
+        return value is not None and not isinstance(value, OutOfTime)
 
     def __getitem__(self, label):
         return self.kept[self.keys[label]]
+
+    def time_given(self, label):
+        """The milliseconds the count ``label`` was given when it last ran out of time at this
+        revision, or 0."""
+        value = self.kept.get(self.keys.get(label))
+        return value.milliseconds if isinstance(value, OutOfTime) else 0
 
     def get(self, label, count):
         """The count ``label``: kept, or ``count()``."""
@@ -67,7 +87,8 @@ class KeptCounts:
         return self.keep(label, count())
 
     def keep(self, label, value):
-        """Gives back ``value``, the count ``label`` just made, and keeps it (unless None)."""
+        """Gives back ``value``, the count ``label`` just made (or ``OutOfTime``), and keeps it
+        (unless None)."""
         key = self.keys.get(label)
         if key is not None and value is not None:
             self.new[key] = value

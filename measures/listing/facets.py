@@ -12,7 +12,8 @@ facets share one ``GROUP BY`` over the links, ranked within each type of record.
 Also as in Datasette, counting has a time limit (``settings.FACET_TIME_BUDGET_MS`` for the
 page, PostgreSQL only): a facet whose count runs out of time shows the options it can without
 counts (every kind, status and amount band; the selected records), and says so. Counts are
-kept per data revision for the filters they depend on (counts.py).
+kept per data revision for the filters they depend on (counts.py), and so is a count that ran
+out of time, with the time it had: a later reader asks it again only with more time left.
 """
 
 import time
@@ -38,7 +39,7 @@ from ..models import (
     list_separator,
 )
 from ..money import format_amount
-from .counts import KeptCounts
+from .counts import KeptCounts, OutOfTime
 from .filters import AMOUNT_BANDS, RECORD_FILTERS, MeasureFilter
 
 FACETS = [*RECORD_FILTERS, "theme", "budget", "kind", "status", "start_year", "amount"]
@@ -108,6 +109,7 @@ class FacetClock:
         self.limited = budget > 0 and self.connection.vendor == "postgresql"
         self.deadline = time.monotonic() + budget / 1000
         self.transaction = None
+        self.last_limit_ms = None  # the time limit of the last count asked
 
     def __enter__(self):
         return self
@@ -158,9 +160,13 @@ class FacetClock:
             counts = transaction.atomic(using=self.connection.alias)
             counts.__enter__()
             self.transaction = counts
-        remaining_ms = max(1, int((self.deadline - time.monotonic()) * 1000))
+        self.last_limit_ms = self.time_left_ms()
         with self.connection.cursor() as cursor:
-            cursor.execute("SET LOCAL statement_timeout = %s", [remaining_ms])
+            cursor.execute("SET LOCAL statement_timeout = %s", [self.last_limit_ms])
+
+    def time_left_ms(self):
+        """The milliseconds left of the budget, or one once it is spent."""
+        return max(1, int((self.deadline - time.monotonic()) * 1000))
 
     def end_canceled(self, error):
         """Rolls back the transaction a statement cut off by its time limit left unusable;
@@ -356,7 +362,8 @@ def facets(filterset):
 class FacetCounter:
     """The counts of one page's facets: ``kept`` from an earlier count at this data revision,
     or counted within the time ``clock`` leaves (and kept). ``count(parameter)`` gives a
-    facet's counts, or None when counting them ran out of time."""
+    facet's counts, or None when counting them ran out of time, now or for an earlier reader
+    who had at least the time left now (counts.py keeps that as ``OutOfTime``)."""
 
     def __init__(self, filterset, clock, kept):
         self.filterset, self.clock, self.kept = filterset, clock, kept
@@ -366,7 +373,7 @@ class FacetCounter:
             for parameter in RECORD_FILTERS
             if parameter not in in_use and parameter not in kept
         ]
-        self.choices = counted_choices(filterset, clock, kept)
+        self.choices = self.counted_choices()
 
     def count(self, parameter):
         if parameter in self.choices:
@@ -374,52 +381,85 @@ class FacetCounter:
         if parameter in self.kept:
             return self.kept[parameter]
         if parameter == "start_year":
-            counted = self.clock.run(lambda: year_counts(self.filterset))
+            counted = self.run([parameter], lambda: year_counts(self.filterset))
         elif parameter in self.unused_records:
             shared = self.unused_record_counts
             counted = shared and shared[parameter]
         else:
             valid = {record.slug for record in chosen_records(self.filterset, parameter)}
-            counted = self.clock.run(lambda: linked_counts(self.filterset, parameter, valid))
+            counted = self.run(
+                [parameter],
+                lambda: linked_counts(self.filterset, parameter, valid),
+                whole=self.counts_stored(parameter),
+            )
         return self.kept.keep(parameter, counted)
+
+    def run(self, labels, count, *, whole=False):
+        """``count()``, which makes the counts ``labels``: ``whole`` (with no time limit; its
+        time still comes off the budget of the counts after it), or within the time left. None
+        when it ran out of time, now or for an earlier reader who gave it at least the time
+        left now (then it is not asked)."""
+        if whole:
+            return self.clock.run_whole(count)
+        given = max(self.kept.time_given(label) for label in labels)
+        if given and self.clock.time_left_ms() <= given:
+            return None
+        counted = self.clock.run(count)
+        if counted is None:
+            for label in labels:
+                self.kept.keep(label, OutOfTime(self.clock.last_limit_ms))
+        return counted
 
     @cached_property
     def unused_record_counts(self):
         """The counts of the record facets not in use (nor kept), counted together when the
-        first of them is asked for. Over every measure they are read from each record, as many
-        rows whatever the number of measures, with no time limit."""
-        filtered = self.filterset.valid_data().keys() - {"sort"}
-        run = self.clock.run if filtered else self.clock.run_whole
-        return run(lambda: unused_record_counts(self.filterset, self.unused_records))
+        first of them is asked for."""
+        return self.run(
+            self.unused_records,
+            lambda: unused_record_counts(self.filterset, self.unused_records),
+            whole=self.counts_stored(),
+        )
 
+    def counts_stored(self, parameter=None):
+        """Whether the counts of a record or theme facet (``parameter``, or those not in use)
+        are read from each record: with no other filter in use, they count every measure. That
+        reads as many rows whatever the number of measures, so it has no time limit."""
+        return not self.filterset.valid_data().keys() - {parameter, "sort"}
 
-def counted_choices(filterset, clock, kept):
-    """``{parameter: {value: count} or None}`` for every choice facet, kept or counted within
-    the time ``clock`` leaves: one aggregate for those not in use (they count the same
-    measures, so it counts the list's ``TOTAL`` too, unless kept), one for each in use.
+    def counted_choices(self):
+        """``{parameter: {value: count} or None}`` for every choice facet: one aggregate for
+        those not in use (they count the same measures, so it counts the list's ``TOTAL`` too,
+        unless kept), one for each in use.
 
-    The aggregate that counts the total comes first and has no time limit: the page needs
-    its total anyway, and a cut-off aggregate would leave it to count again. At 100,000
-    measures, ``q=AI``'s took 85-107 ms, about the whole budget: cut off, the page took 330 ms.
-    """
-    in_use = filterset.valid_data().keys()
-    same_measures = {None: []}
-    for parameter in CHOICE_FACETS:
-        same_measures.setdefault(parameter if parameter in in_use else None, []).append(parameter)
-    counts = {}
-    for shared_by, parameters in same_measures.items():
-        missing = [parameter for parameter in parameters if parameter not in kept]
-        if missing:
-            total = shared_by is None and TOTAL not in kept
-            measures = filterset.without(missing[0])
-            run = clock.run_whole if total else clock.run
-            counted = run(lambda: choice_counts(measures, missing, total))  # noqa: B023
-            for label in [*missing, TOTAL] if total else missing:
-                counts[label] = kept.keep(label, counted and counted[label])
-        counts.update({parameter: kept[parameter] for parameter in parameters if parameter in kept})
-    if TOTAL in kept:
-        counts[TOTAL] = kept[TOTAL]
-    return counts
+        The aggregate that counts the total comes first and has no time limit: the page needs
+        its total anyway, and a cut-off aggregate would leave it to count again. At 100,000
+        measures, ``q=AI``'s took 85-107 ms, about the whole budget: cut off, the page took
+        330 ms."""
+        kept = self.kept
+        in_use = self.filterset.valid_data().keys()
+        same_measures = {None: []}
+        for parameter in CHOICE_FACETS:
+            shared_by = parameter if parameter in in_use else None
+            same_measures.setdefault(shared_by, []).append(parameter)
+        counts = {}
+        for shared_by, parameters in same_measures.items():
+            missing = [parameter for parameter in parameters if parameter not in kept]
+            if missing:
+                total = shared_by is None and TOTAL not in kept
+                measures = self.filterset.without(missing[0])
+                counted = self.run(
+                    missing,
+                    lambda: choice_counts(measures, missing, total),  # noqa: B023
+                    whole=total,
+                )
+                for label in [*missing, TOTAL] if total else missing:
+                    counts[label] = kept.keep(label, counted and counted[label])
+            counts.update(
+                {parameter: kept[parameter] for parameter in parameters if parameter in kept}
+            )
+        if TOTAL in kept:
+            counts[TOTAL] = kept[TOTAL]
+        return counts
 
 
 def chosen_records(filterset, parameter):
