@@ -8,6 +8,7 @@ import ctypes
 import json
 import os
 import re
+import runpy
 import signal
 import socket
 import subprocess
@@ -22,6 +23,9 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
+# The production worker timeout (deploy/gunicorn.conf.py): a sync worker busy with one request
+# for longer is killed, even while it streams.
+PRODUCTION_TIMEOUT = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))["timeout"]
 LUA = BENCH / "lua"
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/budget2026_bench"
@@ -181,7 +185,14 @@ class Server:
     """gunicorn serving the site with production settings on 127.0.0.1, stopped on exit."""
 
     def __init__(
-        self, db_url, *, workers=2, worker_class="sync", threads=1, timeout=30, extra_env=None
+        self,
+        db_url,
+        *,
+        workers=2,
+        worker_class="sync",
+        threads=1,
+        timeout=PRODUCTION_TIMEOUT,
+        extra_env=None,
     ):
         self.db_url = db_url
         self.extra_env = extra_env
@@ -216,8 +227,6 @@ class Server:
             self.worker_class,
             "--threads",
             str(self.threads),
-            # gunicorn's default, as in the README's production command: a sync worker busy with
-            # one request for longer is killed, even while it streams.
             "--timeout",
             str(self.timeout),
             "--error-logfile",

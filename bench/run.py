@@ -66,7 +66,10 @@ def parse_args(argv=None):
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
-        "--timeout", type=int, default=30, help="gunicorn worker timeout (its default: 30 s)"
+        "--timeout",
+        type=int,
+        default=common.PRODUCTION_TIMEOUT,
+        help="gunicorn worker timeout (default: production's, deploy/gunicorn.conf.py)",
     )
     parser.add_argument(
         "--skip-build", action="store_true", help="use the databases as they are (no migrate)"

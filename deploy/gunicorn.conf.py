@@ -13,9 +13,10 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")  # only nginx talks to gunicorn
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))  # about one per core
 worker_class = "sync"
-# A worker busy with one request for longer than this is restarted. The longest answer, the full
-# CSV export of 100,000 measures, takes about 12 s, and nginx absorbs it as fast as it comes.
-timeout = 30
+# A worker busy with one request for longer than this is restarted, even while it streams. The
+# longest answer, the full CSV export of 100,000 measures, took 12 s on one machine and 31 s on a
+# slower one, where gunicorn's default (30 s) cut it short; nginx absorbs it as fast as it comes.
+timeout = 120
 graceful_timeout = 30
 keepalive = 2  # seconds an idle connection from nginx is kept
 # Requests are small: a long query string is at most a few kilobytes.
