@@ -1305,7 +1305,12 @@ def test_a_list_filtered_by_a_record_s_or_theme_s_old_slug_leads_to_the_new_one(
     response = client.get(EN_LIST, {"bureau": "vtc"}, follow=True)
     assert [m.slug for m in response.context["page_obj"]] == expected
     assert client.get("/measures/", {"theme": "flooding"})["Location"] == "/measures/?theme=floods"
-    for address in ("/api/measures/", "/measures.csv", "/en/measures.json"):
+    for address in (
+        "/api/measures/",
+        "/measures.csv",
+        "/en/measures.json",
+        "/en/measures/options/theme/",
+    ):
         response = client.get(address, {"bureau": "vtc"})
         assert response.status_code == 301
         assert response["Location"] == f"{address}?bureau=vocational-training-council"

@@ -146,13 +146,20 @@ class FacetOptionsView(ShortAddress, TemplateView):
     template_name = "measures/facet_options.html"
     options_per_page = 100
 
+    def get(self, request, *args, **kwargs):
+        if self.kwargs["parameter"] not in LIMITED_FACETS:
+            raise Http404(_("There is no such filter."))
+        query = request.GET.copy()
+        query.pop("page", None)
+        self.filterset = MeasureFilter(query, queryset=Measure.objects.all())
+        return current_slugs_redirect(request, self.filterset) or super().get(
+            request, *args, **kwargs
+        )
+
     def get_context_data(self, **kwargs):
         parameter = self.kwargs["parameter"]
-        if parameter not in LIMITED_FACETS:
-            raise Http404(_("There is no such filter."))
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        filterset = MeasureFilter(query, queryset=Measure.objects.all())
+        filterset = self.filterset
+        query = filterset.data
         selected = set(query.getlist(parameter))
         rows = Paginator(
             linked_count_rows(filterset, parameter, sorted(selected)), self.options_per_page
