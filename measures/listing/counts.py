@@ -9,9 +9,10 @@ A page's facets read their kept counts in one request to the cache and write the
 another (``KeptCounts``): one request per count made a list page wait for 24 answers from the
 cache, a fifth of its time under load.
 
-A facet count that ran out of the page's time is kept too, as ``OutOfTime``: the next reader
-asks it again only with more time than it had (see facets.py), so a count too slow for any
-reader is not run into its time limit by every one of them.
+A facet count that ran out of the page's time is kept too, as ``OutOfTime``, for at most
+``OUT_OF_TIME_SECONDS``: a later reader asks it again only with more time than it had (see
+facets.py), so a count too slow for any reader is not run into its time limit by every one of
+them, and one cut off while the machine was busy is tried afresh a few minutes later.
 """
 
 import hashlib
@@ -29,6 +30,8 @@ NOT_COUNTED = {"sort", "page"}
 # Part of every key: raise it when what a count holds changes shape, so that counts kept by
 # the code before a deploy are not read by the code after it.
 COUNTS_FORMAT = 3  # 2: a single-valued filter given twice is refused; 3: OutOfTime kept
+# How long a count that ran out of time is kept as such (at most COUNT_CACHE_SECONDS).
+OUT_OF_TIME_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -95,9 +98,13 @@ class KeptCounts:
         return value
 
     def save(self):
-        if self.new:
-            cache.set_many(self.new, self.seconds)
-            self.new = {}
+        counts = {key: value for key, value in self.new.items() if not isinstance(value, OutOfTime)}
+        out_of_time = {key: value for key, value in self.new.items() if key not in counts}
+        if counts:
+            cache.set_many(counts, self.seconds)
+        if out_of_time:
+            cache.set_many(out_of_time, min(self.seconds, OUT_OF_TIME_SECONDS))
+        self.new = {}
 
 
 def remembered(name, query, count, leave_out=()):

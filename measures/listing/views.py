@@ -149,9 +149,7 @@ class FacetOptionsView(ShortAddress, TemplateView):
     def get(self, request, *args, **kwargs):
         if self.kwargs["parameter"] not in LIMITED_FACETS:
             raise Http404(_("There is no such filter."))
-        query = request.GET.copy()
-        query.pop("page", None)
-        self.filterset = MeasureFilter(query, queryset=Measure.objects.all())
+        self.filterset = MeasureFilter(request.GET.copy(), queryset=Measure.objects.all())
         return current_slugs_redirect(request, self.filterset) or super().get(
             request, *args, **kwargs
         )
@@ -159,7 +157,8 @@ class FacetOptionsView(ShortAddress, TemplateView):
     def get_context_data(self, **kwargs):
         parameter = self.kwargs["parameter"]
         filterset = self.filterset
-        query = filterset.data
+        query = filterset.data.copy()
+        query.pop("page", None)
         selected = set(query.getlist(parameter))
         rows = Paginator(
             linked_count_rows(filterset, parameter, sorted(selected)), self.options_per_page
