@@ -160,9 +160,11 @@ def page_from_cache(key):
 
 
 def store_page(key, response):
-    """Keeps a plain 200 (not streamed, setting no cookie) for ``PAGE_CACHE_SECONDS``."""
+    """Keeps a plain 200 (not streamed, setting no cookie, not marked ``cacheable = False``)
+    for ``PAGE_CACHE_SECONDS``."""
     if (
         settings.PAGE_CACHE_SECONDS
+        and getattr(response, "cacheable", True)
         and response.status_code == 200
         and not response.streaming
         and not response.cookies
@@ -177,7 +179,9 @@ def cached_by_revision(view):
     """Serves GET/HEAD of the read-only page ``view`` from the cache while the data is
     unchanged, for its canonical query; answers ``If-None-Match``/``If-Modified-Since`` with
     304 only where the page itself would be a 200; stores only plain 200 responses, and none
-    when ``PAGE_CACHE_SECONDS`` is 0. ``OPTIONS`` is answered with ``Allow`` alone, any other
+    when ``PAGE_CACHE_SECONDS`` is 0. A response marked ``cacheable = False`` (a list whose
+    facets miss counts the next reader will have) is neither stored nor given an ETag, so no
+    browser keeps it on a 304 either. ``OPTIONS`` is answered with ``Allow`` alone, any other
     method with 405 (the page changes nothing, so no CSRF check stands before that answer)."""
 
     @csrf_exempt
@@ -204,7 +208,7 @@ def cached_by_revision(view):
         if response is None:
             response = rendered(view, request, args, kwargs)
             store_page(key, response)
-        if response.status_code != 200:
+        if response.status_code != 200 or not getattr(response, "cacheable", True):
             return response
         with_revision_headers(request, response, revision)
         if is_conditional(request) and shows_filter_errors(names, query):

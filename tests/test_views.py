@@ -1091,20 +1091,99 @@ def test_a_count_out_of_time_is_asked_again_only_with_more_time(
     assert start_years("name").counts_unavailable
     assert asked[-2:] == ["status", "start_year"]
     # The next has the statuses kept, so more time for the years: they are asked again.
-    monkeypatch.setattr(counts, "OUT_OF_TIME_SECONDS", 1)  # (for a few minutes, really)
+    monkeypatch.setattr(counts, "OUT_OF_TIME_SECONDS", 2)  # (for a few minutes, really)
     assert start_years("-name").counts_unavailable
     assert asked == ["start_year"]
-    # They had the whole budget: no reader has more, so none asks them again...
+    # They had the whole budget: no reader has more, so the next page goes without them and
+    # puts them off until it is sent, with a second (too little for these 1.5 s)...
     assert start_years("amount").counts_unavailable
+    assert asked == ["start_year"]
+    # ...and no reader asks them again...
+    assert start_years("-amount").counts_unavailable
     assert asked == []
     # ...for a while: a count cut off while the machine was busy is tried afresh later.
-    time.sleep(1.1)
+    time.sleep(2.5)
     assert start_years("start").counts_unavailable
     assert asked == ["start_year"]
     # Without a time limit, every count is made, whatever an earlier reader ran out of.
     settings.FACET_TIME_BUDGET_MS = 0
     assert not start_years("-start").counts_unavailable
     assert_no_time_limit_left()
+
+
+@postgresql_only
+@outside_a_transaction
+def test_a_count_put_off_is_made_once_the_page_is_sent_for_the_next_reader(
+    client, settings, monkeypatch, load_curated_data
+):
+    """A count too slow for two readers' pages is made once the second page is sent: the
+    third reader has it. Pages without it are not kept in the page cache, nor confirmed by
+    ETag; the first page with it is."""
+    asked = slow_record_facets(monkeypatch, {"committee": 0.5})
+    settings.FACET_TIME_BUDGET_MS = 300
+    settings.COUNT_CACHE_SECONDS = 3600
+    settings.PAGE_CACHE_SECONDS = 3600
+
+    filters = {"kind": "education"}
+    shared = ["committee", "institute", "funding_scheme", "training_course"]
+
+    def read(sort):
+        asked.clear()
+        response = client.get("/en/measures/", {**filters, "sort": sort})
+        by_parameter = {facet.parameter: facet for facet in response.context["facets"]}
+        return [by_parameter[parameter] for parameter in shared], response
+
+    first, response = read("name")
+    assert all(facet.counts_unavailable for facet in first) and shared in asked
+    assert "ETag" not in response
+    # The second reader has no more time: the page goes without, and the count is put off
+    # until the page is sent, when it has the time it needs.
+    second, response = read("-name")
+    assert all(facet.counts_unavailable for facet in second)
+    assert asked.count(shared) == 1 and asked[-1] == shared
+    assert "Counting these took too long" in response.content.decode()
+    third, response = read("amount")
+    assert shared not in asked and not any(facet.counts_unavailable for facet in third)
+    assert "ETag" in response
+    options = [(facet.parameter, option) for facet in third for option in facet.options]
+    assert len(options) >= 3
+    # The page with every count is kept: the same address is answered from the cache. The
+    # second reader's was not: it is rendered again, with the counts.
+    cached = client.get("/en/measures/", {**filters, "sort": "amount"})
+    assert cached.context is None and cached.content == response.content
+    again = client.get("/en/measures/", {**filters, "sort": "-name"})
+    assert (
+        again.context is not None and "Counting these took too long" not in again.content.decode()
+    )
+    # Each count is that of the list with the option chosen.
+    for parameter, option in options:
+        listed = client.get("/en/measures/", {**filters, parameter: option.value})
+        assert option.count == listed.context["paginator"].count > 0, option.value
+
+
+def test_counts_that_fail_once_the_page_is_sent_are_logged_and_the_request_still_ends(rf, caplog):
+    from django.core.signals import request_finished
+
+    from measures.listing.views import ThenCountResponse
+
+    def fail():
+        raise OperationalError("the database went away")
+
+    finished = []
+
+    def note_finished(**kwargs):
+        finished.append(kwargs)
+
+    response = ThenCountResponse(rf.get("/en/measures/?q=AI"), "measures/measure_list.html")
+    response.after_sending = fail
+    request_finished.connect(note_finished)
+    try:
+        response.close()
+    finally:
+        request_finished.disconnect(note_finished)
+    assert finished and response.closed
+    assert "Making the facet counts put off for /en/measures/?q=AI failed" in caplog.text
+    assert "the database went away" in caplog.text
 
 
 @postgresql_only

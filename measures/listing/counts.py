@@ -12,7 +12,8 @@ cache, a fifth of its time under load.
 A facet count that ran out of the page's time is kept too, as ``OutOfTime``, for at most
 ``OUT_OF_TIME_SECONDS``: a later reader asks it again only with more time than it had (see
 facets.py), so a count too slow for any reader is not run into its time limit by every one of
-them, and one cut off while the machine was busy is tried afresh a few minutes later.
+them, and one cut off while the machine was busy is tried afresh a few minutes later. Such a
+count is made once the page is sent instead, by one page a few minutes (``KeptCounts.claim``).
 """
 
 import hashlib
@@ -82,6 +83,14 @@ class KeptCounts:
         revision, or 0."""
         value = self.kept.get(self.keys.get(label))
         return value.milliseconds if isinstance(value, OutOfTime) else 0
+
+    def claim(self, labels):
+        """Whether this page is the first in ``OUT_OF_TIME_SECONDS`` at this revision to claim
+        the counts ``labels`` (named by the first): one addition to the cache, made only where
+        the key is absent, so that readers asking at once do not all make the same count."""
+        key = self.keys.get(labels[0])
+        seconds = min(self.seconds, OUT_OF_TIME_SECONDS)
+        return key is not None and cache.add(f"{key}:claimed", True, seconds)
 
     def get(self, label, count):
         """The count ``label``: kept, or ``count()``."""

@@ -20,6 +20,7 @@ is a count that ran out of time, with the time it had: a later reader asks it ag
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -65,6 +66,10 @@ COUNTING_ORDER = sorted(
 SINGLE_VALUE_FACETS = {"start_year", "amount"}
 # A count that ran out of time is asked again only with this many times the time it had.
 RETRY_MARGIN = 1.25
+# The time counts put off until a page is sent may take together (see ``count_put_off``): ten
+# page budgets by default. At 100,000 measures the slowest, the record facets over a search
+# matching most measures, took 330-550 ms on a slow 2-core machine.
+PUT_OFF_BUDGET_MS = 1000
 CHOICES = {"budget": Budget, "kind": MeasureKind, "status": MeasureStatus}
 CHOICE_FACETS = [*CHOICES, "amount"]
 # How many measures match every filter: the list's total, counted with the choice facets not in
@@ -103,15 +108,16 @@ QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cut off by its
 
 
 class FacetClock:
-    """The facet time budget of one page (see the module's docstring). Use it as a context
+    """The facet time budget of one page (``budget_ms``, by default
+    ``settings.FACET_TIME_BUDGET_MS``; see the module's docstring). Use it as a context
     manager: on PostgreSQL the counts then run in a transaction (or a savepoint) whose
     ``statement_timeout`` is set to the time left before each count. The counts only read, so
     the transaction is rolled back at the end, which lifts the limit; a count cut off by it
     rolls back the transaction there and the next count starts another."""
 
-    def __init__(self, database):
+    def __init__(self, database, budget_ms=None):
         self.connection = connections[database]
-        budget = settings.FACET_TIME_BUDGET_MS
+        budget = settings.FACET_TIME_BUDGET_MS if budget_ms is None else budget_ms
         self.limited = budget > 0 and self.connection.vendor == "postgresql"
         self.deadline = time.monotonic() + budget / 1000
         self.transaction = None
@@ -339,6 +345,13 @@ class CountedFacets:
     facets: list[Facet]
     # How many measures match every filter, when counting the facets counted it (else None).
     total: int | None = None
+    # Makes the counts put off for this page and keeps them: call it once the page is sent.
+    count_put_off: object = None
+
+    @property
+    def complete(self):
+        """Whether every facet has its counts."""
+        return not any(facet.counts_unavailable for facet in self.facets)
 
 
 def facets(filterset):
@@ -363,6 +376,7 @@ def facets(filterset):
             for parameter in FACETS
         ],
         counter.choices.get(TOTAL),
+        counter.count_put_off if counter.put_off else None,
     )
 
 
@@ -370,10 +384,12 @@ class FacetCounter:
     """The counts of one page's facets: ``kept`` from an earlier count at this data revision,
     or counted within the time ``clock`` leaves (and kept). ``count(parameter)`` gives a
     facet's counts, or None when counting them ran out of time, now or for an earlier reader
-    who had at least the time left now (counts.py keeps that as ``OutOfTime``)."""
+    who had at least the time left now (counts.py keeps that as ``OutOfTime``); such a count
+    is put off (``put_off``) until the page is sent (``count_put_off``)."""
 
     def __init__(self, filterset, clock, kept):
         self.filterset, self.clock, self.kept = filterset, clock, kept
+        self.put_off = []
         in_use = filterset.valid_data().keys()
         # The departments are counted on their own, first (see COUNTING_ORDER).
         self.unused_records = [
@@ -389,34 +405,54 @@ class FacetCounter:
         if parameter in self.kept:
             return self.kept[parameter]
         if parameter == "start_year":
-            counted = self.run([parameter], lambda: year_counts(self.filterset))
+            counted = self.run([parameter], lambda: {parameter: year_counts(self.filterset)})
         elif parameter in self.unused_records:
-            shared = self.unused_record_counts
-            counted = shared and shared[parameter]
+            counted = self.unused_record_counts
         else:
             valid = {record.slug for record in chosen_records(self.filterset, parameter)}
             counted = self.run(
                 [parameter],
-                lambda: linked_counts(self.filterset, parameter, valid),
+                lambda: {parameter: linked_counts(self.filterset, parameter, valid)},
                 whole=self.counts_stored(parameter),
             )
-        return self.kept.keep(parameter, counted)
+        return self.kept.keep(parameter, counted[parameter])
 
     def run(self, labels, count, *, whole=False):
-        """``count()``, which makes the counts ``labels``: ``whole`` (with no time limit; its
-        time still comes off the budget of the counts after it), or within the time left. None
-        when it ran out of time, now or for an earlier reader who gave it about as much time
-        as is left now, or more (then it is not asked)."""
+        """``count()``, which makes the counts ``labels`` (``{label: counts}``): ``whole``
+        (with no time limit; its time still comes off the budget of the counts after it), or
+        within the time left. Each label's counts are None when it ran out of time now, or for
+        an earlier reader who gave it about as much time as is left now, or more: then it is
+        put off until the page is sent."""
         if whole:
             return self.clock.run_whole(count)
         given = max(self.kept.time_given(label) for label in labels)
         if self.clock.limited and given and self.clock.time_left_ms() <= given * RETRY_MARGIN:
-            return None
+            self.put_off.append((labels, count))
+            return dict.fromkeys(labels)
         counted = self.clock.run(count)
         if counted is None:
             for label in labels:
                 self.kept.keep(label, OutOfTime(self.clock.last_limit_ms))
+            return dict.fromkeys(labels)
         return counted
+
+    def count_put_off(self):
+        """Makes the counts put off for this page, with ``PUT_OFF_BUDGET_MS`` for them all,
+        and keeps them (or that they ran out of that time) for the readers after. Only one
+        page a few minutes makes a given count this way (``KeptCounts.claim``), however many
+        readers ask for it at once."""
+        put_off, self.put_off = self.put_off, []
+        with FacetClock(self.filterset.queryset.db, PUT_OFF_BUDGET_MS) as clock:
+            for labels, count in put_off:
+                if not self.kept.claim(labels):
+                    continue
+                counted = clock.run(count)
+                for label in labels:
+                    self.kept.keep(
+                        label,
+                        OutOfTime(clock.last_limit_ms) if counted is None else counted[label],
+                    )
+        self.kept.save()
 
     @cached_property
     def unused_record_counts(self):
@@ -456,12 +492,10 @@ class FacetCounter:
                 total = shared_by is None and TOTAL not in kept
                 measures = self.filterset.without(missing[0])
                 counted = self.run(
-                    missing,
-                    lambda: choice_counts(measures, missing, total),  # noqa: B023
-                    whole=total,
+                    missing, partial(choice_counts, measures, missing, total), whole=total
                 )
                 for label in [*missing, TOTAL] if total else missing:
-                    counts[label] = kept.keep(label, counted and counted[label])
+                    counts[label] = kept.keep(label, counted[label])
             counts.update(
                 {parameter: kept[parameter] for parameter in parameters if parameter in kept}
             )

@@ -1,8 +1,11 @@
 """The list of measures (filters, facets, sorting and pages) and every option of a facet."""
 
+import logging
+
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -26,6 +29,8 @@ from .filters import MeasureFilter, without_empty_values
 MEASURES_PER_PAGE = 20
 # A page number this long is shown cut short in the message about it.
 ECHOED_PAGE_LENGTH = 20
+
+logger = logging.getLogger(__name__)
 
 
 def nearest_page(paginator, requested):
@@ -87,6 +92,28 @@ class NearestPage:
         return context
 
 
+class ThenCountResponse(TemplateResponse):
+    """A page that, once sent, runs ``after_sending`` (the facet counts it put off, for the
+    readers after it). The server calls ``close()`` when the page is sent, the test client at
+    the end of the request."""
+
+    after_sending = None
+
+    def close(self):
+        try:
+            if self.after_sending is not None:
+                self.after_sending()
+        except Exception:
+            # The reader has the page already: the counts are made again by a later one.
+            logger.exception("Making the facet counts put off for %s failed", self.url)
+        finally:
+            super().close()
+
+    @property
+    def url(self):
+        return self._request.get_full_path() if self._request else "a page"
+
+
 @method_decorator(cached_by_revision, name="dispatch")
 class MeasureListView(ShortAddress, NearestPage, FilterView):
     filterset_class = MeasureFilter
@@ -95,6 +122,7 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
     paginate_by = MEASURES_PER_PAGE
     # Invalid filters are shown beside their fields and left out, rather than emptying the list.
     strict = False
+    response_class = ThenCountResponse
 
     def get(self, request, *args, **kwargs):
         filterset = self.get_filterset(self.get_filterset_class())
@@ -120,6 +148,13 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
         kwargs = super().get_filterset_kwargs(filterset_class)
         kwargs["data"] = self.request.GET.copy()
         return kwargs
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        response.after_sending = self.counted_facets.count_put_off
+        # The next reader's page has the counts missing here, if they were put off.
+        response.cacheable = self.counted_facets.complete
+        return response
 
     def get_context_data(self, **kwargs):
         # The facets first: counting them can count the list's total, which the page needs.
