@@ -180,7 +180,7 @@ def cached_by_revision(view):
     unchanged, for its canonical query; answers ``If-None-Match``/``If-Modified-Since`` with
     304 only where the page itself would be a 200; stores only plain 200 responses, and none
     when ``PAGE_CACHE_SECONDS`` is 0. A response marked ``cacheable = False`` (a list whose
-    facets miss counts the next reader will have) is neither stored nor given an ETag, so no
+    facets miss counts the next reader may have) is neither stored nor given an ETag, so no
     browser keeps it on a 304 either. ``OPTIONS`` is answered with ``Allow`` alone, any other
     method with 405 (the page changes nothing, so no CSRF check stands before that answer)."""
 

@@ -17,6 +17,7 @@ count is made once the page is sent instead, by one page a few minutes (``KeptCo
 """
 
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -33,6 +34,8 @@ NOT_COUNTED = {"sort", "page"}
 COUNTS_FORMAT = 3  # 2: a single-valued filter given twice is refused; 3: OutOfTime kept
 # How long a count that ran out of time is kept as such (at most COUNT_CACHE_SECONDS).
 OUT_OF_TIME_SECONDS = 300
+# Held by the one page of the site making the counts it put off until it was sent.
+COUNTING_ALONE_KEY = "counts:put-off:busy"
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,21 @@ class KeptCounts:
         if out_of_time:
             cache.set_many(out_of_time, min(self.seconds, OUT_OF_TIME_SECONDS))
         self.new = {}
+
+
+@contextmanager
+def counting_alone(seconds):
+    """Yields whether this page is alone in making counts it put off (then it holds the site's
+    one turn for at most ``seconds`` and a second more), so that put-off counts take one
+    worker at a time, however many pages put some off."""
+    alone = bool(settings.COUNT_CACHE_SECONDS) and cache.add(
+        COUNTING_ALONE_KEY, True, int(seconds) + 1
+    )
+    try:
+        yield alone
+    finally:
+        if alone:
+            cache.delete(COUNTING_ALONE_KEY)
 
 
 def remembered(name, query, count, leave_out=()):

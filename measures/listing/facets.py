@@ -15,10 +15,13 @@ page, PostgreSQL only): a facet whose count runs out of time shows the options i
 counts (every kind, status and amount band; the selected records), and says so. Counts are
 kept per data revision for the filters they depend on (counts.py), and so, for a few minutes,
 is a count that ran out of time, with the time it had: a later reader asks it again only with
-``RETRY_MARGIN`` times as much time left.
+``RETRY_MARGIN`` times as much time left. Short of that, the count is put off: made once that
+reader's page is sent, with more time (``put_off_budget_ms()``), and kept, so that the readers
+after them have it. A page missing counts that may come is not kept in the page cache.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from urllib.parse import urlencode
@@ -42,7 +45,7 @@ from ..models import (
     list_separator,
 )
 from ..money import format_amount
-from .counts import KeptCounts, OutOfTime
+from .counts import KeptCounts, OutOfTime, counting_alone
 from .filters import AMOUNT_BANDS, RECORD_FILTERS, MeasureFilter
 
 FACETS = [*RECORD_FILTERS, "theme", "budget", "kind", "status", "start_year", "amount"]
@@ -66,9 +69,9 @@ COUNTING_ORDER = sorted(
 SINGLE_VALUE_FACETS = {"start_year", "amount"}
 # A count that ran out of time is asked again only with this many times the time it had.
 RETRY_MARGIN = 1.25
-# The time counts put off until a page is sent may take together (see ``count_put_off``): ten
-# page budgets by default. At 100,000 measures the slowest, the record facets over a search
-# matching most measures, took 330-550 ms on a slow 2-core machine.
+# The time counts put off until a page is sent may take together (see ``count_put_off``), at
+# least: ten page budgets if that is more. At 100,000 measures the slowest, the record facets
+# over a search matching most measures, took 330-550 ms on a slow 2-core machine.
 PUT_OFF_BUDGET_MS = 1000
 CHOICES = {"budget": Budget, "kind": MeasureKind, "status": MeasureStatus}
 CHOICE_FACETS = [*CHOICES, "amount"]
@@ -346,12 +349,10 @@ class CountedFacets:
     # How many measures match every filter, when counting the facets counted it (else None).
     total: int | None = None
     # Makes the counts put off for this page and keeps them: call it once the page is sent.
-    count_put_off: object = None
-
-    @property
-    def complete(self):
-        """Whether every facet has its counts."""
-        return not any(facet.counts_unavailable for facet in self.facets)
+    count_put_off: Callable[[], None] | None = None
+    # Whether a count missing here may be there for the next reader (it ran out of time now, or
+    # is put off): the page is then not one to keep.
+    counts_to_come: bool = False
 
 
 def facets(filterset):
@@ -377,7 +378,12 @@ def facets(filterset):
         ],
         counter.choices.get(TOTAL),
         counter.count_put_off if counter.put_off else None,
+        counter.counts_to_come,
     )
+
+
+def put_off_budget_ms():
+    return max(PUT_OFF_BUDGET_MS, 10 * settings.FACET_TIME_BUDGET_MS)
 
 
 class FacetCounter:
@@ -390,6 +396,7 @@ class FacetCounter:
     def __init__(self, filterset, clock, kept):
         self.filterset, self.clock, self.kept = filterset, clock, kept
         self.put_off = []
+        self.counts_to_come = False
         in_use = filterset.valid_data().keys()
         # The departments are counted on their own, first (see COUNTING_ORDER).
         self.unused_records = [
@@ -420,39 +427,54 @@ class FacetCounter:
     def run(self, labels, count, *, whole=False):
         """``count()``, which makes the counts ``labels`` (``{label: counts}``): ``whole``
         (with no time limit; its time still comes off the budget of the counts after it), or
-        within the time left. Each label's counts are None when it ran out of time now, or for
-        an earlier reader who gave it about as much time as is left now, or more: then it is
-        put off until the page is sent."""
+        within the time left. Each label's counts are None when it ran out of time now, or did
+        for an earlier reader who gave it about as much time as is left now, or more: then it is
+        not asked, but put off until the page is sent, if there is more time then."""
         if whole:
             return self.clock.run_whole(count)
         given = max(self.kept.time_given(label) for label in labels)
         if self.clock.limited and given and self.clock.time_left_ms() <= given * RETRY_MARGIN:
-            self.put_off.append((labels, count))
+            if put_off_budget_ms() > given * RETRY_MARGIN:
+                self.put_off.append((labels, count))
+                self.counts_to_come = True
             return dict.fromkeys(labels)
         counted = self.clock.run(count)
         if counted is None:
             for label in labels:
                 self.kept.keep(label, OutOfTime(self.clock.last_limit_ms))
+            self.counts_to_come = True
             return dict.fromkeys(labels)
         return counted
 
     def count_put_off(self):
-        """Makes the counts put off for this page, with ``PUT_OFF_BUDGET_MS`` for them all,
-        and keeps them (or that they ran out of that time) for the readers after. Only one
-        page a few minutes makes a given count this way (``KeptCounts.claim``), however many
-        readers ask for it at once."""
+        """Makes the counts put off for this page, with ``put_off_budget_ms()`` for them all,
+        and keeps them (or that they ran out of that time) for the readers after. One page of
+        the site at a time does so (``counting_alone``), and only one a few minutes makes a
+        given count (``KeptCounts.claim``), however many readers ask for it at once; a count
+        that has no more time left than it had before is left to a later page."""
         put_off, self.put_off = self.put_off, []
-        with FacetClock(self.filterset.queryset.db, PUT_OFF_BUDGET_MS) as clock:
-            for labels, count in put_off:
-                if not self.kept.claim(labels):
-                    continue
-                counted = clock.run(count)
-                for label in labels:
-                    self.kept.keep(
-                        label,
-                        OutOfTime(clock.last_limit_ms) if counted is None else counted[label],
-                    )
-        self.kept.save()
+        budget = put_off_budget_ms()
+        try:
+            with counting_alone(budget / 1000) as alone:
+                if not alone:
+                    return
+                with FacetClock(self.filterset.queryset.db, budget) as clock:
+                    for labels, count in put_off:
+                        given = max(self.kept.time_given(label) for label in labels)
+                        if clock.time_left_ms() <= given * RETRY_MARGIN:
+                            break
+                        if not self.kept.claim(labels):
+                            continue
+                        counted = clock.run(count)
+                        for label in labels:
+                            self.kept.keep(
+                                label,
+                                OutOfTime(clock.last_limit_ms)
+                                if counted is None
+                                else counted[label],
+                            )
+        finally:
+            self.kept.save()
 
     @cached_property
     def unused_record_counts(self):

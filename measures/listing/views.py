@@ -104,14 +104,12 @@ class ThenCountResponse(TemplateResponse):
             if self.after_sending is not None:
                 self.after_sending()
         except Exception:
-            # The reader has the page already: the counts are made again by a later one.
-            logger.exception("Making the facet counts put off for %s failed", self.url)
+            # The reader has the page already: a later page puts the counts off again.
+            logger.exception(
+                "Making the facet counts put off for %s failed", self._request.get_full_path()
+            )
         finally:
             super().close()
-
-    @property
-    def url(self):
-        return self._request.get_full_path() if self._request else "a page"
 
 
 @method_decorator(cached_by_revision, name="dispatch")
@@ -152,8 +150,7 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
         response.after_sending = self.counted_facets.count_put_off
-        # The next reader's page has the counts missing here, if they were put off.
-        response.cacheable = self.counted_facets.complete
+        response.cacheable = not self.counted_facets.counts_to_come
         return response
 
     def get_context_data(self, **kwargs):
