@@ -71,6 +71,33 @@ def test_a_negative_amount_is_refused_naming_record_and_field(tmp_path):
     assert Theme.objects.get(slug="flooding").name_en != "Should not be saved"
 
 
+@pytest.mark.parametrize(
+    "model, slug, change, message",
+    [
+        ("measures.record", "hkma", {"chair_en": "Someone"}, "Only a committee has a chair."),
+        (
+            "measures.measure",
+            "ai-subsidy-scheme",
+            {"amount_type": ""},
+            "field amount_type: Give an amount and say what it is",
+        ),
+    ],
+)
+def test_a_record_breaking_a_rule_between_fields_is_refused_naming_the_rule(
+    tmp_path, model, slug, change, message
+):
+    records = edited_then_broken(curated_records())
+    find(records, model, slug)["fields"].update(change)
+    before = snapshot()
+    with pytest.raises(CommandError) as error:
+        import_file(tmp_path, records)
+    problems = [line for line in str(error.value).splitlines() if line.startswith("- ")]
+    assert len(problems) == 1
+    assert f"({model} [" in problems[0] and f"{slug}]): " in problems[0]
+    assert message in problems[0] and "constraint" not in problems[0].lower()
+    assert snapshot() == before
+
+
 def test_an_unknown_status_is_refused(tmp_path):
     records = curated_records()
     find(records, "measures.measure", "labour-ai-job-matching")["fields"][

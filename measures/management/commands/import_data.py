@@ -202,14 +202,17 @@ class Command(BaseCommand):
         return count
 
     def save(self, position, record, problems):
-        """Checks and saves one record, with a history entry; False if it has problems."""
+        """Checks and saves one record, with a history entry; False if it has problems.
+
+        The rules between fields (the database's constraints) are checked by saving: Django
+        checks them with a query each, most of an import's time. Only a record the database
+        refuses is checked with them, to name the rule and the field it broke."""
         instance = record.object
-        where = f"record {position} ({describe(instance)})"
         unresolved = [field for field in record.deferred_fields if not field.null]
         for field in unresolved:
             problems.append(
-                f"{where}: field {field.name}: no {field.related_model._meta.label_lower} "
-                f"{record.deferred_fields[field]} exists"
+                f"{self.where(position, instance)}: field {field.name}: no "
+                f"{field.related_model._meta.label_lower} {record.deferred_fields[field]} exists"
             )
         if unresolved:
             return False
@@ -217,20 +220,36 @@ class Command(BaseCommand):
             # Matched an existing row by its natural key: an update, not a duplicate.
             instance._state.adding = not type(instance).objects.filter(pk=instance.pk).exists()
         is_new = instance._state.adding
+        exclude = [field.name for field in record.deferred_fields]
         try:
-            instance.full_clean(exclude=[field.name for field in record.deferred_fields])
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                field_text = "" if field == "__all__" else f" field {field}:"
-                problems.extend(f"{where}:{field_text} {message}" for message in messages)
-            return False
-        try:
+            instance.full_clean(exclude=exclude, validate_constraints=False)
             with transaction.atomic():
                 record.save()
-        except DatabaseError as error:
-            problems.append(f"{where}: {error}")
+        except (ValidationError, DatabaseError) as error:
+            found = self.rules_broken(instance, exclude)
+            problems.extend(
+                f"{self.where(position, instance)}:{problem}" for problem in found or [f" {error}"]
+            )
             return False
         if hasattr(type(instance), "history"):
             # A raw save writes no history of its own; keep the admin's history complete.
             type(instance).history.bulk_history_create([instance], update=not is_new)
         return True
+
+    @staticmethod
+    def where(position, instance):
+        return f"record {position} ({describe(instance)})"
+
+    @staticmethod
+    def rules_broken(instance, exclude):
+        """Every rule ``instance`` breaks, of its fields and between them, as ``" field name:
+        message"`` (or ``" message"`` for a rule of the whole record)."""
+        try:
+            instance.full_clean(exclude=exclude)
+        except ValidationError as error:
+            return [
+                f"{'' if field == '__all__' else f' field {field}:'} {message}"
+                for field, messages in error.message_dict.items()
+                for message in messages
+            ]
+        return []
