@@ -1167,6 +1167,51 @@ def test_a_count_put_off_is_made_once_the_page_is_sent_for_the_next_reader(
         assert option.count == listed.context["paginator"].count > 0, option.value
 
 
+@postgresql_only
+@outside_a_transaction
+def test_put_off_counts_are_made_by_one_page_of_the_site_at_a_time(
+    client, settings, monkeypatch, load_curated_data
+):
+    from django.core.cache import cache
+
+    from measures.listing import counts, facets
+
+    asked = slow_record_facets(monkeypatch, {"committee": 0.5})
+    monkeypatch.setattr(facets, "RETRY_MARGIN", 2)
+    settings.FACET_TIME_BUDGET_MS = 300
+    settings.COUNT_CACHE_SECONDS = 3600
+    shared = ["committee", "institute", "funding_scheme", "training_course"]
+
+    def committees(sort):
+        asked.clear()
+        response = client.get("/en/measures/", {"kind": "education", "sort": sort})
+        return next(f for f in response.context["facets"] if f.parameter == "committee")
+
+    assert committees("name").counts_unavailable  # cut off: the next page puts it off
+    # While another page makes the counts it put off, this one leaves its own to a later one.
+    cache.add(counts.COUNTING_ALONE_KEY, True, 60)
+    assert committees("-name").counts_unavailable and shared not in asked
+    cache.delete(counts.COUNTING_ALONE_KEY)
+    assert committees("amount").counts_unavailable and asked[-1] == shared
+    assert not committees("-amount").counts_unavailable and shared not in asked
+
+
+def test_a_count_put_off_is_claimed_by_one_page(settings):
+    from django.http import QueryDict
+
+    from measures.listing.counts import KeptCounts
+
+    settings.COUNT_CACHE_SECONDS = 3600
+
+    def kept(query):
+        return KeptCounts(QueryDict(query), {"committee": ("committee", {"committee"})})
+
+    assert kept("kind=education").claim(["committee"])
+    # Another page on the same filters (sorted otherwise) finds it claimed; other filters not.
+    assert not kept("kind=education&sort=name").claim(["committee"])
+    assert kept("kind=research").claim(["committee"])
+
+
 def test_counts_that_fail_once_the_page_is_sent_are_logged_and_the_request_still_ends(rf, caplog):
     from django.core.signals import request_finished
 
