@@ -428,23 +428,25 @@ class FacetCounter:
         """``count()``, which makes the counts ``labels`` (``{label: counts}``): ``whole``
         (with no time limit; its time still comes off the budget of the counts after it), or
         within the time left. Each label's counts are None when it ran out of time now, or did
-        for an earlier reader who gave it about as much time as is left now, or more: then it is
-        not asked, but put off until the page is sent, if there is more time then."""
+        for an earlier reader who gave it about as much time as is left now, or more (then it
+        is not asked). A count out of time for this reader and an earlier one is put off until
+        the page is sent, if there is more time then."""
         if whole:
             return self.clock.run_whole(count)
         given = max(self.kept.time_given(label) for label in labels)
-        if self.clock.limited and given and self.clock.time_left_ms() <= given * RETRY_MARGIN:
-            if put_off_budget_ms() > given * RETRY_MARGIN:
-                self.put_off.append((labels, count))
-                self.counts_to_come = True
-            return dict.fromkeys(labels)
-        counted = self.clock.run(count)
-        if counted is None:
+        ran_out_before = given > 0
+        if not (self.clock.limited and given and self.clock.time_left_ms() <= given * RETRY_MARGIN):
+            counted = self.clock.run(count)
+            if counted is not None:
+                return counted
+            given = self.clock.last_limit_ms
             for label in labels:
-                self.kept.keep(label, OutOfTime(self.clock.last_limit_ms))
+                self.kept.keep(label, OutOfTime(given))
+            self.counts_to_come = True  # with more time, for a later reader
+        if ran_out_before and put_off_budget_ms() > given * RETRY_MARGIN:
+            self.put_off.append((labels, count))
             self.counts_to_come = True
-            return dict.fromkeys(labels)
-        return counted
+        return dict.fromkeys(labels)
 
     def count_put_off(self):
         """Makes the counts put off for this page, with ``put_off_budget_ms()`` for them all,
