@@ -13,8 +13,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")  # only nginx talks to gunicorn
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))  # about one per core
 # A sync worker finishes a request after sending it: nginx has the whole answer (its length is
-# given) while one worker of the site at most makes facet counts a list page put off, for up to
-# a second (measures/listing/facets.py, count_put_off).
+# given) while the worker makes facet counts a list page put off, for up to a second or ten
+# facet budgets, one worker of the site at a time with the shared Redis cache
+# (measures/listing/facets.py, count_put_off).
 worker_class = "sync"
 # A worker busy with one request for longer than this is restarted, even while it streams. The
 # longest answer, the full CSV export of 100,000 measures, took 12 s on one machine and 31 s on a

@@ -156,32 +156,39 @@ def page_from_cache(key):
     response = HttpResponse(stored["content"], status=200)
     for header, value in stored["headers"].items():
         response[header] = value
+    response.complete = stored.get("complete", True)
     return response
 
 
 def store_page(key, response):
-    """Keeps a plain 200 (not streamed, setting no cookie, not marked ``cacheable = False``)
-    for ``PAGE_CACHE_SECONDS``."""
+    """Keeps a plain 200 (not streamed, setting no cookie) for ``PAGE_CACHE_SECONDS``, or for
+    the response's ``cache_seconds`` if fewer (0: not kept)."""
+    seconds = min(
+        settings.PAGE_CACHE_SECONDS, getattr(response, "cache_seconds", settings.PAGE_CACHE_SECONDS)
+    )
     if (
-        settings.PAGE_CACHE_SECONDS
-        and getattr(response, "cacheable", True)
+        seconds > 0
         and response.status_code == 200
         and not response.streaming
         and not response.cookies
     ):
         headers = {header: response[header] for header in CACHED_HEADERS if header in response}
-        cache.set(
-            key, {"content": response.content, "headers": headers}, settings.PAGE_CACHE_SECONDS
-        )
+        stored = {
+            "content": response.content,
+            "headers": headers,
+            "complete": getattr(response, "complete", True),
+        }
+        cache.set(key, stored, seconds)
 
 
 def cached_by_revision(view):
     """Serves GET/HEAD of the read-only page ``view`` from the cache while the data is
     unchanged, for its canonical query; answers ``If-None-Match``/``If-Modified-Since`` with
     304 only where the page itself would be a 200; stores only plain 200 responses, and none
-    when ``PAGE_CACHE_SECONDS`` is 0. A response marked ``cacheable = False`` (a list whose
-    facets miss counts the next reader may have) is neither stored nor given an ETag, so no
-    browser keeps it on a 304 either. ``OPTIONS`` is answered with ``Allow`` alone, any other
+    when ``PAGE_CACHE_SECONDS`` is 0; a response may ask to be kept for less
+    (``cache_seconds``). A response marked ``complete = False`` (a list whose facets miss
+    counts) is given no ETag or Last-Modified, so that no browser keeps it on a 304 once the
+    page has them. ``OPTIONS`` is answered with ``Allow`` alone, any other
     method with 405 (the page changes nothing, so no CSRF check stands before that answer)."""
 
     @csrf_exempt
@@ -208,7 +215,7 @@ def cached_by_revision(view):
         if response is None:
             response = rendered(view, request, args, kwargs)
             store_page(key, response)
-        if response.status_code != 200 or not getattr(response, "cacheable", True):
+        if response.status_code != 200 or not getattr(response, "complete", True):
             return response
         with_revision_headers(request, response, revision)
         if is_conditional(request) and shows_filter_errors(names, query):

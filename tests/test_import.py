@@ -76,10 +76,10 @@ def test_a_negative_amount_is_refused_naming_record_and_field(tmp_path):
     [
         ("measures.record", "hkma", {"chair_en": "Someone"}, "Only a committee has a chair."),
         (
-            "measures.measure",
-            "ai-subsidy-scheme",
-            {"amount_type": ""},
-            "field amount_type: Give an amount and say what it is",
+            "measures.record",
+            "cyberport",
+            {"audience_en": "Everyone"},
+            "Only a training course has a provider and audience.",
         ),
     ],
 )

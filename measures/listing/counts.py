@@ -87,6 +87,11 @@ class KeptCounts:
         value = self.kept.get(self.keys.get(label))
         return value.milliseconds if isinstance(value, OutOfTime) else 0
 
+    @property
+    def keeping(self):
+        """Whether counts are kept at all (``COUNT_CACHE_SECONDS`` is not 0)."""
+        return bool(self.keys)
+
     def claim(self, labels):
         """Whether this page is the first in ``OUT_OF_TIME_SECONDS`` at this revision to claim
         the counts ``labels`` (named by the first): one addition to the cache, made only where
@@ -94,6 +99,11 @@ class KeptCounts:
         key = self.keys.get(labels[0])
         seconds = min(self.seconds, OUT_OF_TIME_SECONDS)
         return key is not None and cache.add(f"{key}:claimed", True, seconds)
+
+    def claimed(self, labels):
+        """Whether another page claimed the counts ``labels`` in the last few minutes."""
+        key = self.keys.get(labels[0])
+        return key is not None and cache.get(f"{key}:claimed") is not None
 
     def get(self, label, count):
         """The count ``label``: kept, or ``count()``."""

@@ -15,9 +15,11 @@ page, PostgreSQL only): a facet whose count runs out of time shows the options i
 counts (every kind, status and amount band; the selected records), and says so. Counts are
 kept per data revision for the filters they depend on (counts.py), and so, for a few minutes,
 is a count that ran out of time, with the time it had: a later reader asks it again only with
-``RETRY_MARGIN`` times as much time left. Short of that, the count is put off: made once that
+``RETRY_MARGIN`` times as much time left. A count out of time for a reader and an earlier one
+(asked again and cut off again, or not asked for lack of time) is put off: made once that
 reader's page is sent, with more time (``put_off_budget_ms()``), and kept, so that the readers
-after them have it. A page missing counts that may come is not kept in the page cache.
+after them have it. A page missing counts that may still come is not kept in the page cache,
+one missing others only for as long as they are known to be out of time.
 """
 
 import time
@@ -354,6 +356,11 @@ class CountedFacets:
     # is put off): the page is then not one to keep.
     counts_to_come: bool = False
 
+    @property
+    def complete(self):
+        """Whether every facet has its counts."""
+        return not any(facet.counts_unavailable for facet in self.facets)
+
 
 def facets(filterset):
     """Every facet with its options, counts and toggle links, for the list page."""
@@ -383,6 +390,7 @@ def facets(filterset):
 
 
 def put_off_budget_ms():
+    """The time the counts put off until a page is sent have together."""
     return max(PUT_OFF_BUDGET_MS, 10 * settings.FACET_TIME_BUDGET_MS)
 
 
@@ -442,9 +450,14 @@ class FacetCounter:
             given = self.clock.last_limit_ms
             for label in labels:
                 self.kept.keep(label, OutOfTime(given))
-            self.counts_to_come = True  # with more time, for a later reader
-        if ran_out_before and put_off_budget_ms() > given * RETRY_MARGIN:
-            self.put_off.append((labels, count))
+            # A later reader asks it again with more time, or puts it off.
+            self.counts_to_come = self.kept.keeping
+        if (
+            ran_out_before
+            and put_off_budget_ms() > given * RETRY_MARGIN
+            and not self.kept.claimed(labels)
+        ):
+            self.put_off.append((labels, count, given))
             self.counts_to_come = True
         return dict.fromkeys(labels)
 
@@ -461,8 +474,7 @@ class FacetCounter:
                 if not alone:
                     return
                 with FacetClock(self.filterset.queryset.db, budget) as clock:
-                    for labels, count in put_off:
-                        given = max(self.kept.time_given(label) for label in labels)
+                    for labels, count, given in put_off:
                         if clock.time_left_ms() <= given * RETRY_MARGIN:
                             break
                         if not self.kept.claim(labels):

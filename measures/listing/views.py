@@ -14,7 +14,7 @@ from django_filters.views import FilterView
 
 from ..caching import cached_by_revision
 from ..models import Measure, in_language
-from .counts import RememberedCountPaginator
+from .counts import OUT_OF_TIME_SECONDS, RememberedCountPaginator
 from .facets import (
     LIMITED_FACETS,
     FacetOption,
@@ -149,8 +149,14 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
-        response.after_sending = self.counted_facets.count_put_off
-        response.cacheable = not self.counted_facets.counts_to_come
+        counted = self.counted_facets
+        response.after_sending = counted.count_put_off
+        if counted.counts_to_come:
+            response.cache_seconds = 0  # the next reader's page may have them
+        elif not counted.complete:
+            # Counts out of time are tried again after this (counts.py).
+            response.cache_seconds = OUT_OF_TIME_SECONDS
+        response.complete = counted.complete
         return response
 
     def get_context_data(self, **kwargs):

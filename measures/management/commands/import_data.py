@@ -193,7 +193,7 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     record.save_deferred_fields()
             except DatabaseError as error:
-                problems.append(f"record {position} ({describe(record.object)}): {error}")
+                problems.extend(self.rules_broken(position, record.object, [], error))
             except (DeserializationError, ObjectDoesNotExist) as error:
                 problems.append(
                     f"record {position} ({describe(record.object)}): refers to a record that "
@@ -223,13 +223,14 @@ class Command(BaseCommand):
         exclude = [field.name for field in record.deferred_fields]
         try:
             instance.full_clean(exclude=exclude, validate_constraints=False)
+        except ValidationError:
+            problems.extend(self.rules_broken(position, instance, exclude))
+            return False
+        try:
             with transaction.atomic():
                 record.save()
-        except (ValidationError, DatabaseError) as error:
-            found = self.rules_broken(instance, exclude)
-            problems.extend(
-                f"{self.where(position, instance)}:{problem}" for problem in found or [f" {error}"]
-            )
+        except DatabaseError as error:
+            problems.extend(self.rules_broken(position, instance, exclude, error))
             return False
         if hasattr(type(instance), "history"):
             # A raw save writes no history of its own; keep the admin's history complete.
@@ -240,16 +241,17 @@ class Command(BaseCommand):
     def where(position, instance):
         return f"record {position} ({describe(instance)})"
 
-    @staticmethod
-    def rules_broken(instance, exclude):
-        """Every rule ``instance`` breaks, of its fields and between them, as ``" field name:
-        message"`` (or ``" message"`` for a rule of the whole record)."""
+    @classmethod
+    def rules_broken(cls, position, instance, exclude, error=None):
+        """Every rule ``instance`` breaks, of its fields and between them, as a problem naming
+        the record (and the field); ``error``, the database's refusal, if none is found."""
+        where = cls.where(position, instance)
         try:
             instance.full_clean(exclude=exclude)
-        except ValidationError as error:
+        except ValidationError as invalid:
             return [
-                f"{'' if field == '__all__' else f' field {field}:'} {message}"
-                for field, messages in error.message_dict.items()
+                f"{where}:{'' if field == '__all__' else f' field {field}:'} {message}"
+                for field, messages in invalid.message_dict.items()
                 for message in messages
             ]
-        return []
+        return [f"{where}: {error}"]
