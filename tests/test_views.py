@@ -995,6 +995,21 @@ def slow_record_facets(monkeypatch, seconds_by_facet):
     return asked
 
 
+def slow_shared_record_count(monkeypatch, settings):
+    """The record facets not in use (counted together) take half a second against a 300 ms
+    facet budget, with counts kept; a second reader asks them again only with ten times the
+    time the first had, which they have not unless the first spent most of its time on the
+    counts before, and a count put off has 10 s. Returns the lists of facets asked."""
+    from measures.listing import facets
+
+    asked = slow_record_facets(monkeypatch, {"committee": 0.5})
+    monkeypatch.setattr(facets, "RETRY_MARGIN", 10)
+    monkeypatch.setattr(facets, "put_off_budget_ms", lambda: 10_000)
+    settings.FACET_TIME_BUDGET_MS = 300
+    settings.COUNT_CACHE_SECONDS = 3600
+    return asked
+
+
 def assert_no_time_limit_left():
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
@@ -1118,15 +1133,7 @@ def test_a_count_put_off_is_made_once_the_page_is_sent_for_the_next_reader(
     """A count too slow for two readers' pages is made once the second page is sent: the
     third reader has it. Pages without it are not kept in the page cache, nor confirmed by
     ETag; the first page with it is."""
-    from measures.listing import facets
-
-    asked = slow_record_facets(monkeypatch, {"committee": 0.5})
-    # The second reader asks again only with ten times the time the first had, which they
-    # have not unless the first spent most of its time on the counts before.
-    monkeypatch.setattr(facets, "RETRY_MARGIN", 10)
-    monkeypatch.setattr(facets, "put_off_budget_ms", lambda: 10_000)
-    settings.FACET_TIME_BUDGET_MS = 300
-    settings.COUNT_CACHE_SECONDS = 3600
+    asked = slow_shared_record_count(monkeypatch, settings)
     settings.PAGE_CACHE_SECONDS = 3600
 
     filters = {"kind": "education"}
@@ -1205,13 +1212,9 @@ def test_put_off_counts_are_made_by_one_page_of_the_site_at_a_time(
 ):
     from django.core.cache import cache
 
-    from measures.listing import counts, facets
+    from measures.listing import counts
 
-    asked = slow_record_facets(monkeypatch, {"committee": 0.5})
-    monkeypatch.setattr(facets, "RETRY_MARGIN", 10)  # (see the test above)
-    monkeypatch.setattr(facets, "put_off_budget_ms", lambda: 10_000)
-    settings.FACET_TIME_BUDGET_MS = 300
-    settings.COUNT_CACHE_SECONDS = 3600
+    asked = slow_shared_record_count(monkeypatch, settings)
     shared = ["committee", "institute", "funding_scheme", "training_course"]
 
     def committees(sort):

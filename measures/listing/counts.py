@@ -96,14 +96,18 @@ class KeptCounts:
         """Whether this page is the first in ``OUT_OF_TIME_SECONDS`` at this revision to claim
         the counts ``labels`` (named by the first): one addition to the cache, made only where
         the key is absent, so that readers asking at once do not all make the same count."""
-        key = self.keys.get(labels[0])
+        key = self.claim_key(labels)
         seconds = min(self.seconds, OUT_OF_TIME_SECONDS)
-        return key is not None and cache.add(f"{key}:claimed", True, seconds)
+        return key is not None and cache.add(key, True, seconds)
 
     def claimed(self, labels):
         """Whether another page claimed the counts ``labels`` in the last few minutes."""
+        key = self.claim_key(labels)
+        return key is not None and cache.get(key) is not None
+
+    def claim_key(self, labels):
         key = self.keys.get(labels[0])
-        return key is not None and cache.get(f"{key}:claimed") is not None
+        return key and f"{key}:claimed"
 
     def get(self, label, count):
         """The count ``label``: kept, or ``count()``."""
@@ -134,9 +138,7 @@ def counting_alone(seconds):
     """Yields whether this page is alone in making counts it put off (then it holds the site's
     one turn for at most ``seconds`` and a second more), so that put-off counts take one
     worker at a time, however many pages put some off."""
-    alone = bool(settings.COUNT_CACHE_SECONDS) and cache.add(
-        COUNTING_ALONE_KEY, True, int(seconds) + 1
-    )
+    alone = cache.add(COUNTING_ALONE_KEY, True, int(seconds) + 1)
     try:
         yield alone
     finally:

@@ -196,8 +196,8 @@ class Command(BaseCommand):
                 problems.extend(self.rules_broken(position, record.object, [], error))
             except (DeserializationError, ObjectDoesNotExist) as error:
                 problems.append(
-                    f"record {position} ({describe(record.object)}): refers to a record that "
-                    f"does not exist: {error}"
+                    f"{self.where(position, record.object)}: refers to a record that does not "
+                    f"exist: {error}"
                 )
         return count
 
