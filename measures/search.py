@@ -2,7 +2,7 @@
 
 A measure keeps two search documents, written when it or anything it links to is saved:
 ``search_names`` (its own names) and ``search_text`` (those names again, its summaries and
-timing, the names and abbreviations of the records it links to, its themes). Both hold the
+timing, the names, abbreviations and chairs of the records it links to, its themes). Both hold the
 same kind of tokens, so the database only has to compare whole tokens:
 
 - Chinese is converted to Simplified (OpenCC), so 数码港 and 數碼港 are the same text, and cut
@@ -107,7 +107,8 @@ def search_vector():
 
 def measure_documents(measure):
     """``(search_names, search_text)`` of ``measure`` from its names, summaries and timing, the
-    records it links to and its themes (prefetched, or read here)."""
+    records it links to (with their chairs, so that a person's name finds what they chair) and
+    its themes (prefetched, or read here)."""
     names = (measure.name_zh, measure.name_en)
     records = sorted((link.record for link in measure.record_links.all()), key=lambda r: r.pk)
     text = document(
@@ -119,7 +120,13 @@ def measure_documents(measure):
         *(
             value
             for record in records
-            for value in (record.name_zh, record.name_en, record.short_name_en)
+            for value in (
+                record.name_zh,
+                record.name_en,
+                record.short_name_en,
+                record.chair_zh,
+                record.chair_en,
+            )
         ),
         *(value for theme in measure.themes.all() for value in (theme.name_zh, theme.name_en)),
     )

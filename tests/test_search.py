@@ -124,3 +124,21 @@ def test_a_search_with_nothing_to_search_for_is_left_out_and_says_so(client, que
 def test_letters_typed_full_width_find_what_their_ascii_selves_find(client):
     assert found(client, "ＡＩ") == found(client, "AI")
     assert found(client, "ｆｌｏｏｄ") == found(client, "flood") != []
+
+
+@pytest.mark.parametrize("name", ["陳茂波", "陈茂波", "Paul Chan", "chan mo-po"])
+def test_a_chairs_name_finds_the_measures_of_what_they_chair(client, name):
+    chaired = Record.objects.get(chair_en__contains="Paul Chan")
+    linked = set(chaired.measures.values_list("slug", flat=True))
+    assert linked
+    assert set(found(client, name)) == linked
+
+
+def test_a_new_chair_makes_the_measures_findable_by_their_name(client):
+    record = Record.objects.get(chair_en__contains="Paul Chan")
+    linked = set(record.measures.values_list("slug", flat=True))
+    assert found(client, "Wong Siu-ming") == []
+    record.chair_en = "Wong Siu-ming"
+    record.save()
+    assert set(found(client, "Wong Siu-ming")) == linked
+    assert found(client, "Paul Chan") == []
