@@ -1063,7 +1063,12 @@ class Measure(PlainText, ChoiceLabels, BilingualMixin, Versioned):
 
     @property
     def timing(self):
-        return self.localized("timing")
+        """The timing as stated, with the year it starts in when the words leave it out (the
+        article's 下半年, "the second half", is 2026's): read later, it would be ambiguous."""
+        stated = self.localized("timing")
+        if stated and self.starts_on and str(self.starts_on.year) not in stated:
+            return _("%(timing)s (%(year)s)") % {"timing": stated, "year": self.starts_on.year}
+        return stated
 
     def related_measures(self, limit=5):
         """Other measures sharing linked records or themes with this one, most shared first.

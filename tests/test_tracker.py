@@ -366,6 +366,39 @@ def test_the_feed_of_every_development_is_valid_atom_in_each_language(
     assert feed.feed.author
 
 
+@pytest.mark.parametrize(("prefix", "language"), [("/", "zh-hant"), ("/en/", "en")])
+def test_a_feed_entry_is_titled_by_what_happened_and_names_its_measure_inside(
+    client, prefix, language
+):
+    feed = feedparser.parse(client.get(f"{prefix}developments.atom").content)
+    entries = {entry.link: entry for entry in feed.entries}
+    with translation.override(language):
+        for development in Development.objects.all():
+            entry = entries[f"http://testserver{development.get_absolute_url()}"]
+            date = entry.title.split(" ", 1)[0]
+            assert development.happened_on.isoformat().startswith(date)
+            assert entry.title.split(" ", 1)[1][:20] == development.text[:20]
+            assert development.measure.name in entry.summary
+
+
+@pytest.mark.parametrize(("prefix", "label"), [("/", "措施："), ("/en/", "Measure:")])
+def test_the_developments_page_says_which_measure_each_development_is_of(client, prefix, label):
+    page = text(client.get(f"{prefix}developments/"))
+    shown = re.findall(r'<p class="development-measure">(.*?)</p>', page)
+    assert len(shown) == Development.objects.count()
+    assert all(f'<span class="muted">{label}</span> <a href=' in line for line in shown)
+
+
+def test_an_unknown_option_on_the_developments_page_names_its_filter(client):
+    response = client.get("/en/developments/", {"measure": "nope", "status_changed": "maybe"})
+    page = text(response)
+    form = response.context["filter"].form
+    for name, value in (("measure", "nope"), ("status_changed", "maybe")):
+        label = str(form.fields[name].label)
+        expected = f"{label[0].upper()}{label[1:]}: “{value}” is not one of this filter’s options."
+        assert expected in page.replace("&quot;", '"')
+
+
 def test_a_control_character_pasted_into_a_text_leaves_the_feeds_valid(client):
     measure = Measure.objects.get(slug=SANDY_RIDGE)
     measure.name_en = "Sandy Ridge\x0bdata facility cluster"
@@ -384,7 +417,8 @@ def test_a_control_character_pasted_into_a_text_leaves_the_feeds_valid(client):
         assert not feed.bozo, feed.bozo_exception
         pasted = next(entry for entry in feed.entries if "pasted" in entry.summary)
         assert "Text pasted from a document." in pasted.summary
-        assert pasted.title == "2026-04-01 Sandy Ridge data facility cluster"
+        assert "Sandy Ridge data facility cluster" in pasted.summary
+        assert pasted.title == "2026-04-01 Text pasted from a document."
 
 
 @pytest.mark.parametrize("prefix", ["/", "/en/"])

@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.db import OperationalError, connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -1520,3 +1521,26 @@ def test_a_facet_s_options_page_says_which_filters_it_could_not_use(client):
     assert "Start year: 2026; Start year: 2025" in page
     untouched = client.get(url, {"kind": "", "theme": ""})
     assert untouched.status_code == 302 and untouched["Location"] == url
+
+
+def test_a_timing_stated_without_its_year_is_shown_with_the_year_it_starts(client):
+    """The article's 下半年 ("the second half") is 2026's, which a reader in 2027 cannot tell
+    (the English texts state their years)."""
+    undated = [
+        measure
+        for measure in Measure.objects.exclude(starts_on=None).exclude(timing_zh="")
+        if str(measure.starts_on.year) not in measure.timing_zh
+    ]
+    assert undated
+    for measure in undated:
+        detail = client.get(f"/measures/{measure.slug}/").content.decode()
+        assert f"<dd>{measure.timing_zh}（{measure.starts_on.year}年）" in detail
+        assert f"<dd>{measure.timing_zh}<" not in detail
+
+
+def test_a_measure_whose_status_moved_on_says_its_status_when_announced(client):
+    measure = Measure.objects.exclude(status=F("status_at_announcement")).first()
+    page = client.get(f"/en/measures/{measure.slug}/").content.decode()
+    with translation.override("en"):
+        expected = f"Status when announced: {measure.get_status_at_announcement_display()}"
+    assert expected in page

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,8 @@ from ..models import CONTROL_CHARACTER, Development, Measure
 from ..views import renamed_redirect
 
 FEED_LENGTH = 50
+# An entry's title is its date and the start of its text, cut at this many characters.
+TITLE_LENGTH = 100
 
 
 def for_xml(text):
@@ -50,8 +53,10 @@ class DevelopmentFeed(Feed):
         return self.developments()[:FEED_LENGTH]
 
     def item_title(self, development):
+        """The date and what happened, cut short: the measure's name alone, such as "... comes
+        into operation", would read as the event itself."""
         date = development.happened_on.strftime("%Y-%m" if development.month_only else "%Y-%m-%d")
-        return for_xml(f"{date} {development.measure.name}")
+        return for_xml(f"{date} {Truncator(development.text).chars(TITLE_LENGTH)}")
 
     def item_description(self, development):
         """The text, then its sources as links (Atom readers show the summary as HTML)."""
@@ -64,7 +69,14 @@ class DevelopmentFeed(Feed):
             ),
         )
         return for_xml(
-            format_html("<p>{}</p><p>{} {}</p>", development.text, _("Source:"), sources)
+            format_html(
+                "<p>{} {}</p><p>{}</p><p>{} {}</p>",
+                _("Measure:"),
+                development.measure.name,
+                development.text,
+                _("Source:"),
+                sources,
+            )
         )
 
     def item_link(self, development):
