@@ -2,7 +2,8 @@
 
 A measure keeps two search documents, written when it or anything it links to is saved:
 ``search_names`` (its own names) and ``search_text`` (those names again, its summaries and
-timing, the names, abbreviations and chairs of the records it links to, its themes). Both hold the
+timing, the names, abbreviations and chairs of the records it links to, its themes, its
+developments' texts). Both hold the
 same kind of tokens, so the database only has to compare whole tokens:
 
 - Chinese is converted to Simplified (OpenCC), so 数码港 and 數碼港 are the same text, and cut
@@ -107,8 +108,9 @@ def search_vector():
 
 def measure_documents(measure):
     """``(search_names, search_text)`` of ``measure`` from its names, summaries and timing, the
-    records it links to (with their chairs, so that a person's name finds what they chair) and
-    its themes (prefetched, or read here)."""
+    records it links to (with their chairs, so that a person's name finds what they chair), its
+    themes and what has happened to it since (its developments, which name people, companies
+    and places), all prefetched or read here."""
     names = (measure.name_zh, measure.name_en)
     records = sorted((link.record for link in measure.record_links.all()), key=lambda r: r.pk)
     text = document(
@@ -129,6 +131,11 @@ def measure_documents(measure):
             )
         ),
         *(value for theme in measure.themes.all() for value in (theme.name_zh, theme.name_en)),
+        *(
+            value
+            for development in sorted(measure.developments.all(), key=lambda d: d.pk)
+            for value in (development.text_zh, development.text_en)
+        ),
     )
     return document(*names), text
 
@@ -139,7 +146,9 @@ def refresh_documents(measures, chunk_size=1000):
     alike, as a migration runs it when the way documents are cut changes."""
     every_measure = measures.model._default_manager.using(measures.db).all()
     measures = (
-        measures.defer(None).prefetch_related("themes", "record_links__record").order_by("pk")
+        measures.defer(None)
+        .prefetch_related("themes", "record_links__record", "developments")
+        .order_by("pk")
     )
     changed = []
     for measure in measures.iterator(chunk_size=chunk_size):

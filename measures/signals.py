@@ -3,7 +3,8 @@
 - Every change raises the data revision (see ``DataRevision``), so caches and ETags follow.
 - A change to a measure, its links or its themes, or to the name of a record or theme it links
   to, rewrites that measure's search documents (see ``search.py``), fixture loads included.
-- A development saved or deleted sets its measure's status again (``Measure.refresh_status``).
+- A development saved or deleted sets its measure's status again (``Measure.refresh_status``)
+  and rewrites its search documents, which hold the developments' texts.
 - A change to a measure, its links or its themes writes again the totals of the records and
   themes it touches (``refresh_totals()``); so does deleting a theme, for its measures' other
   themes.
@@ -152,10 +153,13 @@ def link_changed(sender, instance, **kwargs):
 
 
 def development_changed(sender, instance, **kwargs):
-    """The development's measure (and the one it was moved from) take their status again."""
+    """The development's measure (and the one it was moved from) take their status again, and
+    are found by the development's words (or no longer)."""
     moved_from = getattr(instance, "_measure_before", None)
-    for measure in Measure.objects.filter(pk__in={instance.measure_id, moved_from} - {None}):
+    measures = Measure.objects.filter(pk__in={instance.measure_id, moved_from} - {None})
+    for measure in measures:
         measure.refresh_status()
+    refresh_search(measures)
 
 
 def themes_changed(sender, instance, action, reverse, pk_set=None, **kwargs):

@@ -1,9 +1,10 @@
 """Search finds what readers type, on SQLite and PostgreSQL alike (CI runs both)."""
 
 import pytest
+from django.db.models import Q
 
 from measures import search
-from measures.models import Measure, Record
+from measures.models import Development, Measure, Record
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +47,9 @@ def test_an_english_word_finds_longer_words_it_begins(client):
 
 
 def test_a_number_is_found_with_or_without_its_thousands_separators(client):
-    assert (
-        found(client, "5000萬") == found(client, "5,000萬") == ["ai-learning-programmes-allocation"]
-    )
+    with_separator = found(client, "5,000萬")
+    assert found(client, "5000萬") == with_separator
+    assert with_separator[0] == "ai-learning-programmes-allocation"  # its HK$50 million
     assert found(client, "3000") == found(client, "３，０００") == found(client, "3,000") != []
     assert found(client, "50000") == []
 
@@ -142,3 +143,26 @@ def test_a_new_chair_makes_the_measures_findable_by_their_name(client):
     record.save()
     assert set(found(client, "Wong Siu-ming")) == linked
     assert found(client, "Paul Chan") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "written"),
+    [("沈向洋", "沈向洋"), ("Harry Shum", "Harry Shum"), ("润江", "潤江")],  # 润江: Simplified
+)
+def test_a_name_in_a_development_finds_its_measure(client, query, written):
+    developments = Development.objects.filter(
+        Q(text_zh__contains=written) | Q(text_en__contains=written)
+    )
+    assert developments
+    assert set(found(client, query)) == {d.measure.slug for d in developments}
+
+
+def test_editing_or_deleting_a_development_changes_what_finds_its_measure(client):
+    development = Development.objects.filter(text_en__contains="Harry Shum").first()
+    measure = development.measure.slug
+    development.text_en = development.text_en.replace("Harry Shum", "Lee Tai-man")
+    development.save()
+    assert found(client, "Harry Shum") == []
+    assert found(client, "Lee Tai-man") == [measure]
+    development.delete()
+    assert found(client, "Lee Tai-man") == []
