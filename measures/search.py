@@ -3,8 +3,8 @@
 A measure keeps two search documents, written when it or anything it links to is saved:
 ``search_names`` (its own names) and ``search_text`` (those names again, its summaries and
 timing, the names, abbreviations and chairs of the records it links to, its themes, its
-developments' texts). Both hold the
-same kind of tokens, so the database only has to compare whole tokens:
+developments' texts). Both hold the same kind of tokens, so the database only has to compare
+whole tokens:
 
 - Chinese is converted to Simplified (OpenCC), so 数码港 and 數碼港 are the same text, and cut
   into single characters and overlapping pairs (數碼港 → 数 码 港 数码 码港): the usual way to

@@ -1,5 +1,6 @@
 """Rewrites every measure's search documents as search.py now makes them: with the chairs of the
-records a measure links to, so that 陳茂波 or Paul Chan finds the committee he chairs. No schema
+records a measure links to (陳茂波 or Paul Chan finds the committee he chairs) and the texts of
+its developments (沈向洋, Harry Shum or 潤江 finds the measure they are part of). No schema
 change; reversing it leaves the documents as they are."""
 
 from django.db import migrations
