@@ -172,3 +172,18 @@ def test_the_docs_code_names_no_parameter_and_no_field():
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
     }
     assert not names & literals
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("/en/", "The slug of a source, as each measure gives it in sources[].slug"),
+        ("/", "sources[].slug"),
+    ],
+)
+def test_the_source_parameter_says_where_its_values_are_found(client, prefix, expected):
+    page = client.get(f"{prefix}api/").content.decode()
+    row = page[page.index("<code>source</code>") :]
+    row = row[: row.index("</tr>")]
+    assert expected in row
+    assert "A slug from the list of" not in row

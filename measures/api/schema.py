@@ -27,7 +27,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_choice_description_list
 from rest_framework.utils.encoders import JSONEncoder
 
-from ..models import Theme
+from ..models import Source, Theme
 from ..money import AmountField
 
 # How drf-spectacular lists an enum's labels in a description: "* `value` - label" lines.
@@ -86,9 +86,13 @@ def describe_filter_parameter(parameter, filter_):
     text = []
     if isinstance(form_field, forms.ModelMultipleChoiceField):
         model = form_field.queryset.model
-        text.append(
-            _("A slug from the list of %(records)s") % {"records": model._meta.verbose_name_plural}
-        )
+        if model is Source:  # listed by no endpoint of its own: each measure gives its sources
+            text.append(_("The slug of a source, as each measure gives it in sources[].slug"))
+        else:
+            text.append(
+                _("A slug from the list of %(records)s")
+                % {"records": model._meta.verbose_name_plural}
+            )
         listed_by = "theme" if model is Theme else getattr(model, "TYPE", "measure")
         parameter["x-values-url"] = reverse(f"measures:api-{listed_by}-list")
     elif isinstance(form_field, AmountField):
