@@ -451,7 +451,7 @@ class MeasureAdmin(KnowledgeBaseAdmin):
 
     @admin.display(description=_("timing as stated"), ordering="starts_on")
     def timing_in_language(self, measure):
-        return measure.timing or "—"
+        return measure.localized("timing") or "—"
 
 
 class LabelledCitationRows(LabelledDeleteBoxes, CitationRows):

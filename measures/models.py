@@ -97,6 +97,8 @@ class ChoiceLabels:
 # Control characters other than tab and line breaks: pasted from a PDF or a word processor
 # (a vertical tab, a form feed), they show as nothing on a page but XML cannot hold them.
 CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# A year written in a text, in ASCII or full-width digits (2026, ２０２６).
+WRITTEN_YEAR = re.compile(r"(?<![0-9０-９])[0-9０-９]{4}(?![0-9０-９])")
 
 
 class PlainText:
@@ -1063,11 +1065,12 @@ class Measure(PlainText, ChoiceLabels, BilingualMixin, Versioned):
 
     @property
     def timing(self):
-        """The timing as stated, with the year it starts in when the words leave it out (the
-        article's 下半年, "the second half", is 2026's): read later, it would be ambiguous."""
+        """The timing as stated, with the year it starts in when the words name no year (the
+        article's 下半年, "the second half", is 2026's): read later, it would be ambiguous. The
+        admin shows the timing as stated."""
         stated = self.localized("timing")
-        if stated and self.starts_on and str(self.starts_on.year) not in stated:
-            return _("%(timing)s (%(year)s)") % {"timing": stated, "year": self.starts_on.year}
+        if stated and self.starts_on and not WRITTEN_YEAR.search(stated):
+            return _("%(label)s (%(years)s)") % {"label": stated, "years": self.starts_on.year}
         return stated
 
     def related_measures(self, limit=5):

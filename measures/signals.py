@@ -1,8 +1,8 @@
 """What follows a change to the knowledge base.
 
 - Every change raises the data revision (see ``DataRevision``), so caches and ETags follow.
-- A change to a measure, its links or its themes, or to the name of a record or theme it links
-  to, rewrites that measure's search documents (see ``search.py``), fixture loads included.
+- A change to a measure, its links or its themes, or to a record (its names or chair) or theme
+  it links to, rewrites that measure's search documents (see ``search.py``), fixture loads included.
 - A development saved or deleted sets its measure's status again (``Measure.refresh_status``)
   and rewrites its search documents, which hold the developments' texts.
 - A change to a measure, its links or its themes writes again the totals of the records and
@@ -172,8 +172,8 @@ def themes_changed(sender, instance, action, reverse, pk_set=None, **kwargs):
 
 
 def name_saved(sender, instance, **kwargs):
-    """A record or theme renamed: the measures linked to it are found by its new name (all of
-    them rewritten a chunk at a time, however many there are)."""
+    """A record or theme saved: the measures linked to it are found by its new name or chair
+    (all of them rewritten a chunk at a time, however many there are)."""
     refresh_search(instance.measures.distinct())
 
 

@@ -404,3 +404,18 @@ def test_a_control_character_pasted_into_a_text_is_refused_on_its_field(model, s
     assert "control character" in messages[field][0]
     setattr(instance, field, getattr(instance, field).replace("\x0b", "\n"))
     instance.full_clean()  # a line break is text
+
+
+@pytest.mark.parametrize(
+    ("stated", "shown"),
+    [
+        ("下半年", "下半年（2026年）"),
+        ("2027年內", "2027年內"),  # another year named: left as stated
+        ("自2025／26起的3個學年", "自2025／26起的3個學年"),
+        ("２０２８年前", "２０２８年前"),  # full-width digits are a year too
+    ],
+)
+def test_a_timing_is_shown_with_its_start_year_only_when_it_names_no_year(stated, shown):
+    measure = Measure(timing_zh=stated, starts_on=datetime.date(2026, 7, 1))
+    with translation.override("zh-hant"):
+        assert measure.timing == shown

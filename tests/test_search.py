@@ -47,9 +47,10 @@ def test_an_english_word_finds_longer_words_it_begins(client):
 
 
 def test_a_number_is_found_with_or_without_its_thousands_separators(client):
-    with_separator = found(client, "5,000萬")
-    assert found(client, "5000萬") == with_separator
-    assert with_separator[0] == "ai-learning-programmes-allocation"  # its HK$50 million
+    # Every word may match anywhere: Sandy Ridge states 5,000 petaFLOPS, and its development
+    # 18萬 petaFLOPS.
+    expected = ["ai-learning-programmes-allocation", "sandy-ridge-data-facility-cluster"]
+    assert found(client, "5000萬") == found(client, "5,000萬") == expected
     assert found(client, "3000") == found(client, "３，０００") == found(client, "3,000") != []
     assert found(client, "50000") == []
 
@@ -166,3 +167,13 @@ def test_editing_or_deleting_a_development_changes_what_finds_its_measure(client
     assert found(client, "Lee Tai-man") == [measure]
     development.delete()
     assert found(client, "Lee Tai-man") == []
+
+
+def test_a_development_moved_to_another_measure_finds_that_one(client):
+    development = Development.objects.filter(text_en__contains="Harry Shum").first()
+    before = development.measure.slug
+    other = Measure.objects.exclude(pk=development.measure_id).order_by("slug").first()
+    development.measure = other
+    development.save()
+    assert other.slug in found(client, "Harry Shum")
+    assert before not in found(client, "Harry Shum")

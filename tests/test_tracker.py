@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.utils import translation
 
+from measures.developments.feeds import FEED_LENGTH
 from measures.models import (
     Budget,
     Citation,
@@ -372,8 +373,9 @@ def test_a_feed_entry_is_titled_by_what_happened_and_names_its_measure_inside(
 ):
     feed = feedparser.parse(client.get(f"{prefix}developments.atom").content)
     entries = {entry.link: entry for entry in feed.entries}
+    assert len(entries) == min(Development.objects.count(), FEED_LENGTH)
     with translation.override(language):
-        for development in Development.objects.all():
+        for development in Development.objects.for_display().newest_first()[:FEED_LENGTH]:
             entry = entries[f"http://testserver{development.get_absolute_url()}"]
             date = entry.title.split(" ", 1)[0]
             assert development.happened_on.isoformat().startswith(date)
