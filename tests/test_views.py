@@ -278,7 +278,7 @@ def test_amount_bands(client, band, queryset_filter):
         ("bureau", "no-such-body", "“no-such-body” is not one of this filter’s options."),
         ("kind", "magic", "“magic” is not one of this filter’s options."),
         ("amount", "lots", "“lots” is not one of this filter’s options."),
-        ("sort", "random", "“random” is not one of this filter’s options."),
+        ("sort", "random", "“random” is not one of the orders this list can be sorted in."),
         ("budget", "1999-00", "“1999-00” is not one of this filter’s options."),
     ],
 )
@@ -1544,3 +1544,13 @@ def test_a_measure_whose_status_moved_on_says_its_status_when_announced(client):
     with translation.override("en"):
         expected = f"Status when announced: {measure.get_status_at_announcement_display()}"
     assert expected in page
+
+
+def test_an_unknown_sort_order_is_explained_as_an_order_in_both_languages(client):
+    english = client.get(EN_LIST, {"sort": "random"}).context["filter"].form.errors
+    assert english["sort"] == ["“random” is not one of the orders this list can be sorted in."]
+    chinese = client.get(LIST, {"sort": "random"}).context["filter"].form.errors
+    assert chinese["sort"] == ["「random」不是這個列表的排序方式。"]
+    api = client.get("/en/api/measures/", {"sort": "random"})
+    assert api.status_code == 400
+    assert api.json()["sort"] == english["sort"]

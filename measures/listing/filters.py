@@ -202,16 +202,19 @@ class AmountFilter(django_filters.NumberFilter):
 
 
 class FilterForm(forms.Form):
-    """The form of a FilterSet: a value that is none of a filter's options is refused in the
-    site's words, the same for every such filter (Django's speak of "a valid choice"), and so
-    is a filter that takes one value given several (Django's would read the last)."""
+    """The form of a FilterSet: a value that is none of a filter's options (or of the orders of
+    ``sort``, which is no filter) is refused in the site's words, the same for every such
+    filter (Django's speak of "a valid choice"), and so is a filter that takes one value given
+    several (Django's would read the last)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             if "invalid_choice" in field.error_messages:
-                field.error_messages["invalid_choice"] = _(
-                    "“%(value)s” is not one of this filter’s options."
+                field.error_messages["invalid_choice"] = (
+                    _("“%(value)s” is not one of the orders this list can be sorted in.")
+                    if name == "sort"
+                    else _("“%(value)s” is not one of this filter’s options.")
                 )
 
     def clean(self):
