@@ -237,10 +237,15 @@ def linked_count_rows(filterset, parameter, selected_slugs=()):
     records linked to the matching measures (each measure counted once), the selected ones
     first, then the most frequent (a query, unevaluated). Over every measure (no other filter),
     the counts are those stored on each record and theme (``measure_count``)."""
-    options = (Theme if parameter == "theme" else RECORD_MODELS[parameter]).objects.all()
+    themes = parameter == "theme"
+    options = (Theme if themes else RECORD_MODELS[parameter]).objects.all()
     if filterset.valid_data().keys() - {parameter, "sort"}:
         matching = filterset.without(parameter).values("pk")
-        counts = options.filter(measures__in=matching).annotate(n=Count("measures", distinct=True))
+        # A measure has a theme once (its table holds each pair once), but may link a record
+        # in several roles: only a record's count needs DISTINCT, which sorts every link.
+        counts = options.filter(measures__in=matching).annotate(
+            n=Count("measures", distinct=not themes)
+        )
     else:
         counts = options.filter(measure_count__gt=0).annotate(n=F("measure_count"))
     order = ["-n", "name_en", "pk"]
