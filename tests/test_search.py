@@ -47,12 +47,38 @@ def test_an_english_word_finds_longer_words_it_begins(client):
 
 
 def test_a_number_is_found_with_or_without_its_thousands_separators(client):
-    # Every word may match anywhere: Sandy Ridge states 5,000 petaFLOPS, and its development
-    # 18萬 petaFLOPS.
-    expected = ["ai-learning-programmes-allocation", "sandy-ridge-data-facility-cluster"]
-    assert found(client, "5000萬") == found(client, "5,000萬") == expected
+    assert (
+        found(client, "5000萬") == found(client, "5,000萬") == ["ai-learning-programmes-allocation"]
+    )
     assert found(client, "3000") == found(client, "３，０００") == found(client, "3,000") != []
     assert found(client, "50000") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("20億", ["qef-digital-education"]),
+        ("HK$20億元", ["qef-digital-education"]),
+        ("1億", ["government-digital-transformation-fund"]),
+        ("10億", ["hk-ai-rnd-institute-2025-26"]),
+        ("5億", []),
+        ("18萬", ["sandy-ridge-data-facility-cluster"]),
+    ],
+)
+def test_an_amount_finds_the_measures_stating_it_as_written(client, query, expected):
+    # Not those stating the number and the character apart (2025 and 億, 5,000 petaFLOPS), nor
+    # another number ending in it (1億 is not 10億).
+    assert found(client, query) == expected
+
+
+def test_a_decimal_amount_is_one_token_and_holds_no_smaller_one():
+    assert search.query_tokens("1.5億") == search.query_tokens("１．５億") == (("1.5亿", False),)
+    assert " 1.5亿 " in search.document("地價1.5億")
+    assert " 5亿 " not in search.document("地價1.5億")
+
+
+def test_a_number_alone_still_finds_every_number_it_begins(client):
+    assert {"qef-digital-education", "hk-ai-rnd-institute-2025-26"} <= set(found(client, "20"))
 
 
 @pytest.mark.parametrize(
