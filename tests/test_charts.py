@@ -244,6 +244,19 @@ def test_two_periods_worded_alike_are_told_apart_by_their_years(language, labels
 
 
 @pytest.mark.parametrize("prefix", ["", "/en"])
+def test_a_period_worded_without_a_year_is_labelled_with_its_year(client, prefix):
+    # The article's 下半年 and 年內 are 2026's, which a reader in 2027 could not tell; a wording
+    # naming a year is left as stated.
+    periods = client.get(f"{prefix}/timeline/").context["timeline"].periods
+    assert periods
+    for period in periods:
+        assert str(period.starts_on.year) in period.label, period.label
+    if not prefix:
+        labels = [period.label for period in periods]
+        assert {"年內（2026年）", "下半年（2026年）", "2025年內"} <= set(labels)
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
 def test_no_two_periods_of_the_timeline_share_a_label(client, prefix):
     periods = client.get(f"{prefix}/timeline/").context["timeline"].periods
     labels = [period.label for period in periods if period.label]
@@ -252,7 +265,7 @@ def test_no_two_periods_of_the_timeline_share_a_label(client, prefix):
 
 def test_the_timeline_is_in_chinese_at_the_root(client):
     page = client.get("/timeline/").content.decode()
-    assert "下半年" in page
+    assert "下半年（2026年）" in page
     assert 'href="/measures/hk-ai-rnd-institute/"' in page
     assert 'style="' not in page
 

@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 
 from ..caching import cached_by_revision
 from ..models import (
+    WRITTEN_YEAR,
     AmountType,
     Budget,
     Measure,
@@ -282,7 +283,8 @@ class Period:
     measures: list = field(default_factory=list)
     x_percent: float = 0  # where its bar starts on the axis
     width_percent: float = 0
-    # Another dated period is worded the same (「年內」 of two years): the label adds the years.
+    # Another dated period is worded the same: the label adds the years, as it does to a wording
+    # that names no year (下半年, 「年內」).
     shares_wording: bool = False
 
     @property
@@ -310,7 +312,7 @@ class Period:
     @property
     def label(self):
         label = " / ".join(self.timings)
-        if self.shares_wording and self.starts_on:
+        if self.starts_on and (self.shares_wording or not WRITTEN_YEAR.search(label)):
             return _("%(label)s (%(years)s)") % {"label": label, "years": self.years}
         return label
 
