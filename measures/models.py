@@ -26,14 +26,16 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FloatField,
     Func,
     OuterRef,
     Q,
     Subquery,
+    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_str
@@ -1074,17 +1076,25 @@ class Measure(PlainText, ChoiceLabels, BilingualMixin, Versioned):
         return stated
 
     def related_measures(self, limit=5):
-        """Other measures sharing linked records or themes with this one, most shared first.
+        """Other measures sharing linked records or themes with this one, the closest first.
 
-        A record or theme of more than ``RELATED_THROUGH_AT_MOST`` measures (the Government,
-        a department in thousands of measures) says little about what is related, as a
-        common word says little about a text: it is not counted, which also bounds the work.
-        Uses the prefetched links and themes of ``for_display()``.
+        Each record or theme a measure shares with this one brings it closer by one divided by
+        how many measures it has (its stored ``measure_count``), as a rare word says more about
+        a text than a common one: a theme of three measures relates them more than the
+        Government, linked to dozens. One of more than ``RELATED_THROUGH_AT_MOST`` measures
+        (the Government, a department in thousands of measures) is not counted at all, which
+        also bounds the work. Uses the prefetched links and themes of ``for_display()``.
         """
-        record_ids = {link.record_id for link in self.links()}
-        theme_ids = {theme.pk for theme in self.themes.all()}
-        record_ids -= popular(MeasureLink.objects, "record", record_ids)
-        theme_ids -= popular(Measure.themes.through.objects, "theme", theme_ids)
+        record_ids = {
+            link.record_id
+            for link in self.links()
+            if link.record.measure_count <= RELATED_THROUGH_AT_MOST
+        }
+        theme_ids = {
+            theme.pk
+            for theme in self.themes.all()
+            if theme.measure_count <= RELATED_THROUGH_AT_MOST
+        }
         shared_links = MeasureLink.objects.filter(record__in=record_ids)
         shared_themes = Measure.themes.through.objects.filter(theme__in=theme_ids)
         return list(
@@ -1093,10 +1103,10 @@ class Measure(PlainText, ChoiceLabels, BilingualMixin, Versioned):
             )
             .exclude(pk=self.pk)
             .annotate(
-                shared=count_of(shared_links.filter(measure=OuterRef("pk")))
-                + count_of(shared_themes.filter(measure=OuterRef("pk")))
+                closeness=closeness_through(shared_links, "record")
+                + closeness_through(shared_themes, "theme")
             )
-            .order_by("-shared", "pk")[:limit]
+            .order_by("-closeness", "pk")[:limit]
         )
 
     def relations(self):
@@ -1128,21 +1138,18 @@ class Measure(PlainText, ChoiceLabels, BilingualMixin, Versioned):
 RELATED_THROUGH_AT_MOST = 500
 
 
-def popular(links, field, ids):
-    """Those of ``ids`` (records or themes) linked to more than ``RELATED_THROUGH_AT_MOST``
-    measures, counting no further than that."""
-    popular_ids = set()
-    for pk in ids:
-        linked = links.filter(**{field: pk}).values("measure")[: RELATED_THROUGH_AT_MOST + 1]
-        if linked.count() > RELATED_THROUGH_AT_MOST:
-            popular_ids.add(pk)
-    return popular_ids
-
-
-def count_of(subquery):
-    """How many rows ``subquery`` (correlated to a measure) has, 0 when none."""
-    counted = subquery.order_by().values("measure").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted), 0)
+def closeness_through(links, field):
+    """How close the records or themes (``field``) of ``links`` bring a measure (``links``
+    correlated to it): one divided by each one's number of measures, summed; 0 when none."""
+    weight = Cast(Value(1), FloatField()) / Greatest(F(f"{field}__measure_count"), Value(1))
+    summed = (
+        links.filter(measure=OuterRef("pk"))
+        .order_by()
+        .values("measure")
+        .annotate(closeness=Sum(weight))
+        .values("closeness")
+    )
+    return Coalesce(Subquery(summed), Value(0.0))
 
 
 class Role(models.TextChoices):

@@ -186,23 +186,37 @@ def test_record_totals_count_each_measure_once_and_money_of_todays_budget_only()
         )
 
 
-def test_related_measures_share_most_first_and_exclude_itself():
+def test_related_measures_come_closest_first_and_exclude_itself():
     from measures.models import Theme
 
     from .factories import make_measures
 
     dsd = Bureau.objects.get(slug="drainage-services-department")
     flooding = Theme.objects.get(slug="flooding")
-    labour = Bureau.objects.get(slug="labour-department")
     shares_most = make_measures(1, bureau=dsd, theme=flooding)[0]
     shares_most.themes.add(*Theme.objects.filter(slug__in=["public-service", "digital-government"]))
-    shares_one = make_measures(1, bureau=labour, theme=flooding)[0]
     measure = Measure.objects.for_display().get(slug="dsd-smart-flood-warning")
     related = measure.related_measures()
     assert related[0] == shares_most
     assert measure not in related
     assert len(related) == 5
-    assert shares_one not in related  # it shares one theme; five others share two or more
+    closeness = [other.closeness for other in related]
+    assert closeness == sorted(closeness, reverse=True)
+
+
+def test_a_theme_of_few_measures_relates_them_more_than_a_record_of_many():
+    # Sandy Ridge shares the Government, linked to many measures, with most of them, and its
+    # computing-power theme with few: those few come first.
+    from measures.models import Theme
+
+    measure = Measure.objects.for_display().get(slug="sandy-ridge-data-facility-cluster")
+    government = Record.objects.get(slug="hksar-government")
+    assert government.measure_count > 3
+    computing = set(Theme.objects.get(slug="computing-power").measures.exclude(pk=measure.pk))
+    assert 0 < len(computing) < 5
+    related = measure.related_measures()
+    assert set(related[: len(computing)]) == computing
+    assert len(related) == 5  # the rest share the Government
 
 
 def test_a_record_in_very_many_measures_does_not_make_them_related(monkeypatch):
@@ -215,11 +229,14 @@ def test_a_record_in_very_many_measures_does_not_make_them_related(monkeypatch):
     rare = Theme.objects.create(slug="rare-theme", name_zh="罕見", name_en="Rare")
     first, second = make_measures(2, bureau=labour, theme=rare)
     related = Measure.objects.for_display().get(pk=first.pk).related_measures()
-    assert related[0] == second and related[0].shared == 2  # the department and the theme
+    # The department (3 measures) and the theme (2) bring it closer by a third and a half.
+    assert related[0] == second
+    assert related[0].closeness == pytest.approx(1 / 3 + 1 / 2)
 
     make_measures(1, bureau=labour)  # the department is now in 4 measures: too common
     related = Measure.objects.for_display().get(pk=first.pk).related_measures()
-    assert related == [second] and related[0].shared == 1  # the theme alone
+    assert related == [second]
+    assert related[0].closeness == pytest.approx(1 / 2)  # the theme alone
 
 
 def recounted_record(record):
