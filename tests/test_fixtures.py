@@ -95,3 +95,13 @@ def test_seed_keeps_an_edited_knowledge_base():
     Measure.objects.filter(slug="ai-subsidy-scheme").update(name_en="Edited in the admin")
     call_command("seed", verbosity=0)
     assert Measure.objects.get(slug="ai-subsidy-scheme").name_en == "Edited in the admin"
+
+
+def test_the_institute_s_board_has_one_chinese_name_throughout():
+    # The Government names it 董事局; our own texts said 董事會 in one development and 董事局 in
+    # the next, for the same board.
+    from measures.models import Development
+
+    texts = [development.text_zh for development in Development.objects.all()]
+    assert any("董事局" in text for text in texts)
+    assert not any("董事會" in text for text in texts)
