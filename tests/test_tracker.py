@@ -301,6 +301,18 @@ def test_the_developments_menus_list_the_busiest_and_the_selected(client, monkey
     )
 
 
+def test_a_body_or_measure_without_developments_chosen_shows_in_its_menu(client):
+    # A link to the developments of the HKMA (none yet) must not look like "any body".
+    assert not Development.objects.filter(measure__record_links__record__slug="hkma").exists()
+    response = client.get("/en/developments/", {"body": "hkma"})
+    page = text(response)
+    assert ("hkma", " selected") in menu_options(page, "development-body")
+    assert developments_shown(response) == []
+    quiet = Measure.objects.filter(developments__isnull=True).first()
+    page = text(client.get("/en/developments/", {"measure": quiet.slug}))
+    assert (quiet.slug, " selected") in menu_options(page, "development-measure")
+
+
 def test_a_bad_month_is_a_message_on_the_page_and_a_400_in_the_api(client):
     response = client.get("/en/developments/", {"month": "March"})
     assert response.status_code == 200

@@ -1,6 +1,8 @@
 """What happened to the measures since they were announced: the page of every development."""
 
-from django.db.models import Count, Q
+from operator import attrgetter
+
+from django.db.models import Count, Q, Value
 from django.db.models.functions import TruncMonth
 from django.utils.decorators import method_decorator
 from django_filters.views import FilterView
@@ -16,14 +18,22 @@ DEVELOPMENTS_PER_PAGE = 50
 MENU_LIMIT = 100
 
 
-def menu(options, selected_slugs):
-    """``(listed, total)``: the ``MENU_LIMIT`` options (annotated with ``development_count``)
-    with the most developments, and any selected one, by name; and how many options there
-    are when that is more than are listed (otherwise None)."""
-    busiest = options.order_by("-development_count", "pk").values("pk")[:MENU_LIMIT]
-    listed = options.filter(Q(pk__in=busiest) | Q(slug__in=selected_slugs)).order_by("name_en")
-    total = options.count()
-    return listed, total if total > MENU_LIMIT else None
+def menu(options, with_developments, selected_slugs):
+    """``(listed, total)``: of ``with_developments`` (those of ``options`` that have
+    developments, annotated with ``development_count``), the ``MENU_LIMIT`` with the most and
+    any selected, and any selected option without developments (the menu shows what the list
+    is filtered by), by name; and how many options have developments when that is more than
+    are listed (otherwise None)."""
+    busiest = with_developments.order_by("-development_count", "pk").values("pk")[:MENU_LIMIT]
+    listed = list(with_developments.filter(Q(pk__in=busiest) | Q(slug__in=selected_slugs)))
+    if selected_slugs:
+        listed += (
+            options.filter(slug__in=selected_slugs)
+            .exclude(pk__in=[option.pk for option in listed])
+            .annotate(development_count=Value(0))
+        )
+    total = with_developments.count()
+    return sorted(listed, key=attrgetter("name_en")), total if total > MENU_LIMIT else None
 
 
 @method_decorator(cached_by_revision, name="dispatch")
@@ -41,12 +51,14 @@ class DevelopmentListView(ShortAddress, NearestPage, FilterView):
         query.pop("page", None)
         developments = Development.objects.order_by()
         measures, measures_listed_of = menu(
+            Measure.objects.all(),
             Measure.objects.filter(pk__in=developments.values("measure")).annotate(
                 development_count=Count("developments")
             ),
             query.getlist("measure"),
         )
         bodies, bodies_listed_of = menu(
+            Bureau.objects.all(),
             Bureau.objects.filter(
                 pk__in=MeasureLink.objects.filter(
                     measure__in=developments.values("measure")
