@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 
 from measures.charts.views import MEASURES_PER_PERIOD, funding_charts, measure_timeline
-from measures.models import Measure, MeasureLink, Role, Theme
+from measures.models import Budget, Measure, MeasureLink, Role, Theme
 
 from .factories import make_measures
 
@@ -268,6 +268,20 @@ def test_the_timeline_is_in_chinese_at_the_root(client):
     assert "下半年（2026年）" in page
     assert 'href="/measures/hk-ai-rnd-institute/"' in page
     assert 'style="' not in page
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_the_timeline_marks_an_earlier_budget_s_commitment_with_its_budget(client, prefix):
+    page = client.get(f"{prefix}/timeline/").content.decode()
+    listed = page[page.index('<ol class="timeline">') :]
+    earlier = Measure.objects.exclude(budget=Budget.current())
+    assert earlier
+    with translation.override("en" if prefix else "zh-hant"):
+        for measure in earlier:
+            entry = listed[listed.index(f'href="{measure.get_absolute_url()}"') :]
+            entry = entry[: entry.index("</li>")]
+            assert f'<span class="budget-badge">{measure.get_budget_display()}</span>' in entry
+    assert listed.count('class="budget-badge"') == earlier.count()
 
 
 def test_pages_are_linked_from_the_footer(client):
