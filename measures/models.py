@@ -39,6 +39,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_str
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -530,6 +531,12 @@ class Record(PlainText, ChoiceLabels, BilingualMixin, Versioned):
     @property
     def audience(self):
         return self.localized("audience")
+
+    @property
+    def what_it_is(self):
+        """What a reader calls it: its kind of body where one is stated (a public body, a
+        government department: Cyberport is no bureau), else its type (a committee)."""
+        return self.get_kind_display() or capfirst(self._meta.verbose_name)
 
 
 class RecordOfTypeManager(RecordManager):

@@ -607,6 +607,28 @@ def test_record_page_lists_its_measures_roles_and_money(client):
     assert "Leads" in page and "Funds" in page
 
 
+@pytest.mark.parametrize(
+    ("prefix", "public_body", "department", "committee"),
+    [
+        ("/en", "Public body", "Government department", "Committee"),
+        ("", "公營機構", "政府部門", "委員會"),
+    ],
+)
+def test_a_record_is_called_by_its_kind_of_body_where_stated(
+    client, prefix, public_body, department, committee
+):
+    # Cyberport is in the bureaux and departments' section, but is no bureau.
+    page = client.get(f"{prefix}/bureaux/cyberport/").content.decode()
+    assert f'<span class="kind">{public_body}</span>' in page
+    page = client.get(f"{prefix}/bureaux/drainage-services-department/").content.decode()
+    assert f'<span class="kind">{department}</span>' in page
+    page = client.get(f"{prefix}/committees/ai-plus-industry-strategy-committee/").content.decode()
+    assert f'<span class="kind">{committee}</span>' in page
+    page = client.get(f"{prefix}/measures/hkma-cyberport-ai-sandbox/").content.decode()
+    involved = page[page.index('id="links-heading"') : page.index("</table>")]
+    assert involved.count(f"<td>{public_body}</td>") == 2  # Cyberport and the HKMA
+
+
 def test_renaming_shows_on_both_bodies(client):
     assert (
         "Upskill Hong Kong"
