@@ -13,19 +13,19 @@ whole tokens:
   digits typed full-width, as a Chinese input method may (ＡＩ), are read as their ASCII selves,
   and a number's thousands separators are dropped (5,000萬 → 5000 万), so a number is found
   however it was written.
-- A number written against the Chinese character after it (20億, 5,000萬, 5.81億, 2026年) is
-  also kept as one token with it (20亿, 5000万, 5.81亿, 2026年), so that an amount is found as
+- A number written against a unit of money after it (萬, 億, 元, 千, 百: 20億, 5,000萬, 5.81億)
+  is also kept as one token with it (20亿, 5000万, 5.81亿), so that an amount is found as
   written: 20億 finds 20億, not a measure that states a 2025 here and a 億 there, and 5億 does
-  not find 5.81億.
+  not find 5.81億. A year is not joined to its 年: 2027年 still finds 2027／28學年.
 
-A query is cut the same way, but a number with its Chinese character is only that token. Every
-token must match: a number with its character, a Chinese pair or character exactly, an English
-word as the start of a word (``train`` finds training). An English plural is looked
-for by the part it shares with its singular (``subsidies`` as the start of a word ``subsid``,
-which finds subsidy and subsidies; ``floods``, ``flood``). PostgreSQL matches the tokens
-in ``search_vector``, ``search_text`` as a stored full-text vector with a GIN index; SQLite,
-for development, with LIKE on the document itself, which gives the same matches. Both rank a
-match in the names first, looking for each token in ``search_names`` (``STRPOS``, ``INSTR``).
+A query is cut the same way, but an amount is only its joined token. Every token must match:
+an amount, a Chinese pair or character exactly, an English word as the start of a word
+(``train`` finds training). An English plural is looked for by the part it shares with its
+singular (``subsidies`` as the start of a word ``subsid``, which finds subsidy and subsidies;
+``floods``, ``flood``). PostgreSQL matches the tokens in ``search_vector``, ``search_text`` as
+a stored full-text vector with a GIN index; SQLite, for development, with LIKE on the document
+itself, which gives the same matches. Both rank a match in the names first, looking for each
+token in ``search_names`` (``STRPOS``, ``INSTR``).
 """
 
 import functools
@@ -40,7 +40,7 @@ from django.db.models.lookups import GreaterThan
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
-NUMBER_WITH_CHARACTER = re.compile(rf"(?<![\d.])\d+(?:\.\d+)?[{CJK}]")
+AMOUNT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?[万亿元千百]")  # read after OpenCC: 萬 is 万
 IS_CJK = re.compile(rf"[{CJK}]")
 # Full-width ASCII (U+FF01-FF5E) to ASCII: ＡＩ２０２６ → AI2026.
 ASCII_OF_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
@@ -75,7 +75,7 @@ def shared_with_singular(word):
 
 def tokens(text):
     """The search tokens of ``text``, in order (a Chinese run gives characters, then pairs),
-    then its numbers with their Chinese character."""
+    then its amounts."""
     text = to_simplified().convert(comparable(text))
     result = []
     for run in TOKEN.findall(text):
@@ -84,7 +84,7 @@ def tokens(text):
             result.extend(run[i : i + 2] for i in range(len(run) - 1))
         else:
             result.append(run)
-    result.extend(NUMBER_WITH_CHARACTER.findall(text))
+    result.extend(AMOUNT.findall(text))
     return result
 
 
@@ -96,13 +96,13 @@ def document(*texts):
 
 @functools.cache
 def query_tokens(query):
-    """``[(token, is_prefix)]``: what every match must contain. A number with its Chinese
-    character needs that token; a Chinese word of two or more characters, its pairs; a single
-    character, itself; any other word, a word it begins (a plural, a word its singular's start
-    begins)."""
+    """``[(token, is_prefix)]``: what every match must contain. An amount (a number with its
+    unit of money) needs that token; a Chinese word of two or more characters, its pairs; a
+    single character, itself; any other word, a word it begins (a plural, a word its
+    singular's start begins)."""
     text = to_simplified().convert(comparable(query))
-    result = [(token, False) for token in NUMBER_WITH_CHARACTER.findall(text)]
-    for run in TOKEN.findall(NUMBER_WITH_CHARACTER.sub(" ", text)):
+    result = [(token, False) for token in AMOUNT.findall(text)]
+    for run in TOKEN.findall(AMOUNT.sub(" ", text)):
         if not IS_CJK.match(run):
             result.append((shared_with_singular(run), True))
         elif len(run) == 1:

@@ -71,14 +71,22 @@ def test_an_amount_finds_the_measures_stating_it_as_written(client, query, expec
     assert found(client, query) == expected
 
 
-def test_a_decimal_amount_is_one_token_and_holds_no_smaller_one():
-    assert search.query_tokens("1.5億") == search.query_tokens("１．５億") == (("1.5亿", False),)
-    assert " 1.5亿 " in search.document("地價1.5億")
-    assert " 5亿 " not in search.document("地價1.5億")
+def test_a_decimal_amount_finds_its_measure_and_no_smaller_amount_does(client):
+    measure = Measure.objects.get(slug="labour-ai-job-matching")
+    measure.summary_zh += "另撥1.5億元。"
+    measure.save()
+    assert found(client, "1.5億") == found(client, "１．５億") == [measure.slug]
+    assert measure.slug not in found(client, "5億")
 
 
 def test_a_number_alone_still_finds_every_number_it_begins(client):
     assert {"qef-digital-education", "hk-ai-rnd-institute-2025-26"} <= set(found(client, "20"))
+
+
+def test_a_year_is_found_before_its_nian_as_in_a_range_of_years(client):
+    # 年 follows a range's last year (由2027／28學年起, 2025-26年度): only amounts are joined.
+    assert {"sssdp-ai-priority", "ugc-steam-degree-programmes"} <= set(found(client, "2027年"))
+    assert "hk-ai-rnd-institute-2025-26" in found(client, "2025年")
 
 
 @pytest.mark.parametrize(
