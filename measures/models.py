@@ -31,7 +31,6 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -1146,17 +1145,16 @@ RELATED_THROUGH_AT_MOST = 500
 
 
 def closeness_through(links, field):
-    """How close the records or themes (``field``) of ``links`` bring a measure (``links``
-    correlated to it): one divided by each one's number of measures, summed; 0 when none."""
-    weight = Cast(Value(1), FloatField()) / Greatest(F(f"{field}__measure_count"), Value(1))
-    summed = (
-        links.filter(measure=OuterRef("pk"))
-        .order_by()
-        .values("measure")
-        .annotate(closeness=Sum(weight))
-        .values("closeness")
+    """How close the records or themes (``field``) that ``links`` hold bring a measure (the
+    outer query's): one divided by each one's number of measures, summed over each record or
+    theme once (a measure may link a record in two roles); 0 when none."""
+    shared = links.model._meta.get_field(field).related_model.objects.filter(
+        pk__in=links.filter(measure=OuterRef(OuterRef("pk"))).values(field)
     )
-    return Coalesce(Subquery(summed), Value(0.0))
+    weighted = shared.annotate(
+        weight=Cast(Value(1), FloatField()) / Greatest(F("measure_count"), Value(1))
+    )
+    return Coalesce(single_value(weighted, "SUM", "weight"), Value(0.0))
 
 
 class Role(models.TextChoices):

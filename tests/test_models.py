@@ -194,14 +194,29 @@ def test_related_measures_come_closest_first_and_exclude_itself():
     dsd = Bureau.objects.get(slug="drainage-services-department")
     flooding = Theme.objects.get(slug="flooding")
     shares_most = make_measures(1, bureau=dsd, theme=flooding)[0]
-    shares_most.themes.add(*Theme.objects.filter(slug__in=["public-service", "digital-government"]))
+    both = Theme.objects.filter(slug__in=["public-service", "digital-government"])
+    shares_most.themes.add(*both)
     measure = Measure.objects.for_display().get(slug="dsd-smart-flood-warning")
     related = measure.related_measures()
     assert related[0] == shares_most
+    # Each shared record and theme counts one over its number of measures, now one more.
+    shared = [Bureau.objects.get(pk=dsd.pk), *Theme.objects.filter(measures=shares_most)]
+    assert [record.measure_count for record in shared[:1]] == [2]
+    expected = sum(1 / record_or_theme.measure_count for record_or_theme in shared)
+    assert related[0].closeness == pytest.approx(expected)
     assert measure not in related
     assert len(related) == 5
-    closeness = [other.closeness for other in related]
-    assert closeness == sorted(closeness, reverse=True)
+
+
+def test_a_record_linked_in_two_roles_brings_a_measure_no_closer():
+    from .factories import make_measures
+
+    labour = Bureau.objects.get(slug="labour-department")
+    first, second = make_measures(2, bureau=labour)
+    closeness = Measure.objects.for_display().get(pk=first.pk).related_measures()[0].closeness
+    MeasureLink.objects.create(measure=second, record=labour, role=Role.FUNDS)
+    related = Measure.objects.for_display().get(pk=first.pk).related_measures()
+    assert related[0] == second and related[0].closeness == pytest.approx(closeness)
 
 
 def test_a_theme_of_few_measures_relates_them_more_than_a_record_of_many():
