@@ -311,6 +311,7 @@ def test_a_body_or_measure_without_developments_chosen_shows_in_its_menu(client)
     quiet = Measure.objects.filter(developments__isnull=True).first()
     page = text(client.get("/en/developments/", {"measure": quiet.slug}))
     assert (quiet.slug, " selected") in menu_options(page, "development-measure")
+    assert f'<option value="{quiet.slug}" selected>{quiet.name_en} (0)</option>' in page
 
 
 def test_a_bad_month_is_a_message_on_the_page_and_a_400_in_the_api(client):

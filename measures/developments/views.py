@@ -18,17 +18,16 @@ DEVELOPMENTS_PER_PAGE = 50
 MENU_LIMIT = 100
 
 
-def menu(options, with_developments, selected_slugs):
-    """``(listed, total)``: of ``with_developments`` (those of ``options`` that have
-    developments, annotated with ``development_count``), the ``MENU_LIMIT`` with the most and
-    any selected, and any selected option without developments (the menu shows what the list
-    is filtered by), by name; and how many options have developments when that is more than
-    are listed (otherwise None)."""
+def menu(with_developments, selected_slugs):
+    """``(listed, total)``: the ``MENU_LIMIT`` options of ``with_developments`` (annotated with
+    ``development_count``) with the most, and the selected options (those without developments
+    too, so that the menu shows what the list is filtered by), by name; and how many options
+    have developments when that is more than are listed (otherwise None)."""
     busiest = with_developments.order_by("-development_count", "pk").values("pk")[:MENU_LIMIT]
     listed = list(with_developments.filter(Q(pk__in=busiest) | Q(slug__in=selected_slugs)))
     if selected_slugs:
         listed += (
-            options.filter(slug__in=selected_slugs)
+            with_developments.model.objects.filter(slug__in=selected_slugs)
             .exclude(pk__in=[option.pk for option in listed])
             .annotate(development_count=Value(0))
         )
@@ -51,14 +50,12 @@ class DevelopmentListView(ShortAddress, NearestPage, FilterView):
         query.pop("page", None)
         developments = Development.objects.order_by()
         measures, measures_listed_of = menu(
-            Measure.objects.all(),
             Measure.objects.filter(pk__in=developments.values("measure")).annotate(
                 development_count=Count("developments")
             ),
             query.getlist("measure"),
         )
         bodies, bodies_listed_of = menu(
-            Bureau.objects.all(),
             Bureau.objects.filter(
                 pk__in=MeasureLink.objects.filter(
                     measure__in=developments.values("measure")
