@@ -10,7 +10,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.utils import translation
 
-from measures.models import RECORD_MODELS, Measure
+from measures.models import RECORD_MODELS, Measure, Record
 
 pytestmark = pytest.mark.django_db
 
@@ -262,6 +262,13 @@ def test_recently_edited_says_what_each_item_is_and_that_the_date_is_our_edit(cl
     assert "edited on this site" in first
     chinese = client.get("/").content.decode()
     assert "本網站最近編輯" in chinese
+
+    cyberport = Record.objects.get(slug="cyberport")
+    cyberport.save()
+    page = client.get("/en/").content.decode()
+    recent = page[page.index('id="recent-heading"') :]
+    first = recent[recent.index("<li>") : recent.index("</li>")]
+    assert '<span class="item-type">Public body</span>' in first and "Cyberport" in first
 
 
 def test_english_quotes_say_the_source_is_chinese(client):
