@@ -103,6 +103,14 @@ CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 WRITTEN_YEAR = re.compile(r"(?<![0-9０-９])[0-9０-９]{4}(?![0-9０-９])")
 
 
+def with_years(label, years, *, always=False):
+    """``label`` with ``years`` after it (下半年（2026年）) when it names no year of its own (or
+    ``always``): a timing such as 下半年 read a year later would be ambiguous."""
+    if always or not WRITTEN_YEAR.search(label):
+        return _("%(label)s (%(years)s)") % {"label": label, "years": years}
+    return label
+
+
 class PlainText:
     """Refuses a control character in any text field, on the field (the admin's forms and
     ``import_data`` validate through ``full_clean``)."""
@@ -1077,9 +1085,14 @@ class Measure(PlainText, ChoiceLabels, BilingualMixin, Versioned):
         article's 下半年, "the second half", is 2026's): read later, it would be ambiguous. The
         admin shows the timing as stated."""
         stated = self.localized("timing")
-        if stated and self.starts_on and not WRITTEN_YEAR.search(stated):
-            return _("%(label)s (%(years)s)") % {"label": stated, "years": self.starts_on.year}
+        if stated and self.starts_on:
+            return with_years(stated, self.starts_on.year)
         return stated
+
+    @property
+    def what_it_is(self):
+        """What a reader calls it, as ``Record.what_it_is`` says of a record."""
+        return capfirst(self._meta.verbose_name)
 
     def related_measures(self, limit=5):
         """Other measures sharing linked records or themes with this one, the closest first.

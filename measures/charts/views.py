@@ -19,7 +19,6 @@ from django.views.generic import TemplateView
 
 from ..caching import cached_by_revision
 from ..models import (
-    WRITTEN_YEAR,
     AmountType,
     Budget,
     Measure,
@@ -28,6 +27,7 @@ from ..models import (
     Theme,
     in_language,
     is_english,
+    with_years,
 )
 from ..money import format_amount
 
@@ -312,8 +312,8 @@ class Period:
     @property
     def label(self):
         label = " / ".join(self.timings)
-        if self.starts_on and (self.shares_wording or not WRITTEN_YEAR.search(label)):
-            return _("%(label)s (%(years)s)") % {"label": label, "years": self.years}
+        if self.starts_on:
+            return with_years(label, self.years, always=self.shares_wording)
         return label
 
     @property
