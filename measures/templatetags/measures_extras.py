@@ -39,12 +39,6 @@ def page_url(context, number):
 
 
 @register.filter
-def verbose_name_of(record):
-    """The record's type as a reader calls it: measure, committee, bureau or department ..."""
-    return record._meta.verbose_name
-
-
-@register.filter
 def field_errors(form, name):
     """The errors of one field of ``form``, or none."""
     return form.errors.get(name, [])
