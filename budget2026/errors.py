@@ -1,15 +1,28 @@
 """Error pages in the reader's language, and robots.txt.
 
+An address under the JSON API (``/api/``, ``/en/api/``) is answered in JSON, as the API's own
+errors are: a client reading JSON never has to parse an HTML page.
+
 The 500 page is rendered without context processors or anything else that may need the
 database: it is shown when something, perhaps the database, has just failed.
 """
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+
+
+def is_api_address(request):
+    """Whether ``request`` asks for an address under the JSON API, in either language."""
+    path = request.path_info
+    language = translation.get_language_from_path(path)
+    if language:
+        path = path.removeprefix(f"/{language}")
+    return path.startswith("/api/") and path != "/api/"
 
 
 def language_homes():
@@ -22,7 +35,14 @@ def language_homes():
 
 
 def page_not_found(request, exception, template_name="404.html"):
-    """Django's 404 view with links home in both languages (the missing page has none)."""
+    """Django's 404 view with links home in both languages (the missing page has none); in the
+    API, the JSON a missing object answers."""
+    if is_api_address(request):
+        return JsonResponse(
+            {"detail": _("There is nothing at this address.")},
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
     template = loader.get_template(template_name)
     context = {"language_homes": language_homes()}
     return HttpResponse(template.render(context, request), status=404)

@@ -1,8 +1,10 @@
 from django.conf import settings
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+
+from .errors import is_api_address
 
 
 class RejectNulCharactersMiddleware:
@@ -10,22 +12,29 @@ class RejectNulCharactersMiddleware:
 
     No page has a use for one, and PostgreSQL refuses to compare text with it: without this,
     such a value would turn into a server error wherever it reached a query (admin search too).
-    It runs once the page's language is known (after the locale middlewares), and answers in it.
+    It runs once the page's language is known (after the locale middlewares), and answers in it:
+    in the API, in JSON, naming each parameter as the API's other 400s do.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if any(
-            "\x00" in key or any("\x00" in value for value in values)
+        holding_nul = [
+            key
             for key, values in request.GET.lists()
-        ):
-            return HttpResponseBadRequest(
-                _("Query strings cannot contain NUL characters.") + "\n",
-                content_type="text/plain; charset=utf-8",
+            if "\x00" in key or any("\x00" in value for value in values)
+        ]
+        if not holding_nul:
+            return self.get_response(request)
+        message = _("Query strings cannot contain NUL characters.")
+        if is_api_address(request):
+            return JsonResponse(
+                dict.fromkeys(holding_nul, [message]),
+                status=400,
+                json_dumps_params={"ensure_ascii": False},
             )
-        return self.get_response(request)
+        return HttpResponseBadRequest(message + "\n", content_type="text/plain; charset=utf-8")
 
 
 class PermissionsPolicyMiddleware:

@@ -36,6 +36,8 @@ class FormerSlugsRedirect:
     it redirects for good to the object's address now, so that links to the old address and
     citations of it keep working. The change history keeps every slug an object had."""
 
+    redirects_former_slugs = True
+
     def get(self, request, *args, **kwargs):
         try:
             return super().get(request, *args, **kwargs)

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import django_filters
+import jsonschema
 import pytest
 from django.utils.html import escape
 from django.utils.text import capfirst
@@ -16,6 +17,7 @@ from measures.api import docs
 from measures.api.schema import api_schema, split_description
 from measures.api.serializers import MeasureSerializer
 from measures.listing.filters import MeasureFilter
+from measures.models import Record
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +189,42 @@ def test_the_source_parameter_says_where_its_values_are_found(client, prefix, ex
     row = row[: row.index("</tr>")]
     assert expected in row
     assert "A slug from the list of" not in row
+
+
+def documented_answer(operation, response):
+    """Asserts that ``response`` is an answer ``operation`` documents, its body as described."""
+    documented = operation["responses"].get(str(response.status_code))
+    assert documented, f"{response.status_code} is not documented"
+    if "content" in documented:
+        jsonschema.validate(response.json(), documented["content"]["application/json"]["schema"])
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_every_answer_to_a_request_the_api_cannot_serve_is_in_the_schema(client, prefix):
+    """A client generated from the schema knows the 400 of a bad parameter, the 404 of an
+    unknown slug and the 301 of an old slug, with the shape of their bodies."""
+    schema = served_schema(client, prefix)
+    vtc = Record.objects.get(slug="vtc")
+    vtc.slug = "vocational-training-council"
+    vtc.save()
+    for path, item in schema["paths"].items():
+        operation = item["get"]
+        if "{slug}" in path:
+            unknown = client.get(path.replace("{slug}", "no-such-slug"))
+            assert unknown.status_code == 404
+            documented_answer(operation, unknown)
+            assert "301" in operation["responses"]
+        else:
+            bad_page = client.get(path, {"page": "0", "page_size": "501"})
+            assert bad_page.status_code == 400
+            assert set(bad_page.json()) == {"page", "page_size"}
+            documented_answer(operation, bad_page)
+    old_slug = client.get(f"{prefix}api/bureaux/vtc/")
+    assert old_slug.status_code == 301
+    documented_answer(schema["paths"][f"{prefix}api/bureaux/{{slug}}/"]["get"], old_slug)
+    filtered_by_old_slug = client.get(f"{prefix}api/measures/", {"bureau": "vtc"})
+    assert filtered_by_old_slug.status_code == 301
+    documented_answer(schema["paths"][f"{prefix}api/measures/"]["get"], filtered_by_old_slug)
+    unknown_bureau = client.get(f"{prefix}api/measures/", {"bureau": "no-such-bureau"})
+    assert unknown_bureau.status_code == 400
+    documented_answer(schema["paths"][f"{prefix}api/measures/"]["get"], unknown_bureau)

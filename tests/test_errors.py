@@ -44,6 +44,35 @@ def test_a_missing_page_is_the_designed_404_in_its_language(
     assert "Not Found</h1>" not in page
 
 
+@pytest.mark.parametrize(
+    ("path", "detail"),
+    [
+        ("/api/no-such-list/", "這個地址沒有內容。"),
+        ("/api/bureaux/not%5Ca%20slug/", "這個地址沒有內容。"),
+        ("/en/api/measures/not%5Ca%20slug/", "There is nothing at this address."),
+        ("/en/api/bureaux/no-such-bureau/", "There is no bureau or department at this address."),
+    ],
+)
+def test_a_missing_address_in_the_api_answers_json_in_its_language(
+    client, production, path, detail
+):
+    """Whether or not the address could name an object, an API client gets JSON, never the
+    HTML page."""
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": detail}
+
+
+def test_the_api_s_own_page_and_the_site_s_other_addresses_keep_the_html_404(client, production):
+    for path in ("/api/", "/en/api/"):
+        assert client.get(path).status_code == 200
+    for path in ("/no-such-page/api/", "/en/apis/", "/en/measures/no-such-measure/"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("text/html"), path
+
+
 @pytest.fixture
 def broken_home(monkeypatch):
     def fail(self, **kwargs):

@@ -7,6 +7,9 @@ alike (no list of names):
 
 - an operation's description is its view's ``description`` (translated text; DRF's
   ``get_view_description()``), else its docstring;
+- the answers other than 200: a list's 400 naming each query parameter that cannot be used, an
+  object's 404 for a slug that names nothing, and the 301 of a view that leads a slug an object
+  had before an editor changed it to its slug now (``redirects_former_slugs``);
 - a filter parameter gets the filter's label as ``title``, its help text, what it accepts
   (the list of slugs it takes, with that list's address as ``x-values-url``; an amount; a
   range of numbers or a longest text as ``minimum``, ``maximum`` and ``maxLength``) and its
@@ -25,6 +28,8 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_choice_description_list
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework.mixins import ListModelMixin
 from rest_framework.utils.encoders import JSONEncoder
 
 from ..models import Source, Theme
@@ -51,11 +56,43 @@ def split_description(description):
     return CHOICE_LINE.sub("", description).strip(), choices
 
 
+BAD_PARAMETERS = {
+    "type": "object",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+NOT_FOUND = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+
+
 class ApiAutoSchema(AutoSchema):
-    """drf-spectacular's schema of a view, described by the view's translated ``description``."""
+    """drf-spectacular's schema of a view, described by the view's translated ``description``,
+    with the answers it gives to a request it cannot serve."""
 
     def get_description(self):
         return self.view.get_view_description()
+
+    def get_response_serializers(self):
+        responses = {200: super().get_response_serializers()}
+        if getattr(self.view, "redirects_former_slugs", False):
+            responses[301] = OpenApiResponse(
+                description=_(
+                    "A slug in the address was an object’s before an editor changed it: "
+                    "“Location” is the same address with its slug now."
+                )
+            )
+        if isinstance(self.view, ListModelMixin):
+            responses[400] = OpenApiResponse(
+                BAD_PARAMETERS,
+                description=_("A query parameter could not be used: each such one, with why."),
+            )
+        else:
+            responses[404] = OpenApiResponse(
+                NOT_FOUND, description=_("Nothing has this slug: “detail” says so.")
+            )
+        return responses
 
 
 class FilterParameters(DjangoFilterExtension):

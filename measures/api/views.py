@@ -142,6 +142,7 @@ class MeasureList(ReportsEveryBadParameter, generics.ListAPIView):
     filter_backends = [DjangoFilterBackend]
     filterset_class = MeasureFilter
     pagination_class = ApiPagination
+    redirects_former_slugs = True  # a record's, theme's or source's, in the query
 
     def list(self, request, *args, **kwargs):
         try:
