@@ -49,9 +49,15 @@ def page_not_found(request, exception, template_name="404.html"):
 
 
 def server_error(request, template_name="500.html"):
-    """The designed 500 page, in the language of the address asked for."""
+    """The designed 500 page, in the language of the address asked for (in the API, JSON)."""
     language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     with translation.override(language):
+        if is_api_address(request):
+            return JsonResponse(
+                {"detail": _("Something went wrong: please try again in a few minutes.")},
+                status=500,
+                json_dumps_params={"ensure_ascii": False},
+            )
         context = {
             "request": request,
             "language_homes": language_homes(),

@@ -7,6 +7,7 @@ from django.test import Client, RequestFactory
 
 from budget2026 import errors
 from measures import views
+from measures.api.views import MeasureList
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +101,24 @@ def test_a_failure_is_the_designed_500_in_its_language(
     assert 'class="main-nav"' in page
     assert 'role="search"' in page
     assert f'<a href="{home}">' in page
+
+
+@pytest.mark.parametrize(
+    ("path", "detail"),
+    [
+        ("/api/measures/", "出現問題：請在幾分鐘後再試。"),
+        ("/en/api/measures/", "Something went wrong: please try again in a few minutes."),
+    ],
+)
+def test_a_failure_in_the_api_answers_json_in_its_language(production, monkeypatch, path, detail):
+    def fail(self, *args, **kwargs):
+        raise DatabaseError("the database has gone away")
+
+    monkeypatch.setattr(MeasureList, "list", fail)
+    response = Client(raise_request_exception=False).get(path)
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": detail}
 
 
 def test_the_500_page_needs_no_database(production, django_assert_num_queries):
