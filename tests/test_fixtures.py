@@ -3,6 +3,7 @@
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from measures.models import Citation, Measure
 from measures.money import find_amounts
@@ -105,3 +106,12 @@ def test_the_institute_s_board_has_one_chinese_name_throughout():
     texts = [development.text_zh for development in Development.objects.all()]
     assert any("董事局" in text for text in texts)
     assert not any("董事會" in text for text in texts)
+
+
+def test_no_curated_edit_is_dated_after_now():
+    """ "Recently edited" and the feeds order by ``updated_at``: a curated time still to come
+    would stay above every edit made on the site until it passed."""
+    now = timezone.now()
+    for model in apps.get_app_config("measures").get_models():
+        if any(field.name == "updated_at" for field in model._meta.fields):
+            assert not model.objects.filter(updated_at__gt=now).exists(), model.__name__

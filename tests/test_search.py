@@ -32,7 +32,9 @@ def test_simplified_chinese_finds_traditional(client):
     assert found(client, "培训") == found(client, "培訓")
 
 
-@pytest.mark.parametrize("abbreviation", ["DSD", "HKMA", "VTC", "QEF", "ERB", "SSSDP", "InnoHK", "CEDD", "DPO"])
+@pytest.mark.parametrize(
+    "abbreviation", ["DSD", "HKMA", "VTC", "QEF", "ERB", "SSSDP", "InnoHK", "CEDD", "DPO"]
+)
 def test_an_official_abbreviation_finds_the_measures_of_its_record(client, abbreviation):
     record = Record.objects.get(short_name_en=abbreviation)
     linked = set(record.measures.values_list("slug", flat=True))
