@@ -449,6 +449,17 @@ def test_one_measures_feed_lists_its_developments_and_is_linked_from_its_page(cl
     assert client.get("/measures/no-such-measure/developments.atom").status_code == 404
 
 
+def test_a_feed_without_entries_says_it_was_updated_when_its_measure_was(client):
+    """Not at each request: a feed reader polling it would see a change every time."""
+    measure = Measure.objects.filter(developments__isnull=True).first()
+    feed_url = f"/en/measures/{measure.slug}/developments.atom"
+    first, second = (feedparser.parse(client.get(feed_url).content) for _ in range(2))
+    assert not first.entries
+    updated = datetime.datetime(*first.feed.updated_parsed[:6], tzinfo=datetime.UTC)
+    assert updated == measure.updated_at.replace(microsecond=0)
+    assert second.feed.updated == first.feed.updated
+
+
 # --- Budgets, earlier commitments and relations ----------------------------------------------
 
 

@@ -28,8 +28,18 @@ def for_xml(text):
     return CONTROL_CHARACTER.sub(" ", str(text))
 
 
+class AtomFeed(Atom1Feed):
+    """Atom, where a feed with no entry yet is last updated when its subject was (the
+    ``updated`` given to it), not at each request: feed readers then see nothing new."""
+
+    def latest_post_date(self):
+        if not self.items and self.feed.get("updated"):
+            return self.feed["updated"]
+        return super().latest_post_date()
+
+
 class DevelopmentFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
     def author_name(self):
         return _("Budget 2026 AI measures")
@@ -129,3 +139,6 @@ class MeasureDevelopmentFeed(DevelopmentFeed):
 
     def items(self, measure):
         return self.developments().filter(measure=measure)[:FEED_LENGTH]
+
+    def feed_extra_kwargs(self, measure):
+        return {"updated": measure.updated_at}
