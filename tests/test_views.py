@@ -710,6 +710,30 @@ def test_empty_form_fields_are_dropped_from_the_address(client):
     assert client.get(LIST, {"q": ""})["Location"] == "/measures/"
 
 
+def test_blank_form_fields_are_dropped_like_empty_ones(client):
+    """A search or an amount of only spaces chooses nothing: no empty "Search:" chip."""
+    response = client.get(EN_LIST, {"q": "  ", "amount_min": " ", "kind": "\t", "sort": "name"})
+    assert response.status_code == 302
+    assert response["Location"] == "/en/measures/?sort=name"
+    page = client.get(response["Location"])
+    assert page.context["active_filters"] == [
+        {
+            "parameter": "Sort by",
+            "value": "Name, A to Z",
+            "invalid": False,
+            "remove_url": "?",
+        }
+    ]
+
+
+def test_an_error_of_a_filter_without_a_control_on_the_page_is_said_in_the_notice(client):
+    page = client.get(EN_LIST, {"source": "no-such-source", "kind": "nope"}).content.decode()
+    notice = page[page.index('<div class="notice" role="alert">') :]
+    notice = notice[: notice.index("</div>")]
+    assert "<li>Source: “no-such-source” is not one of this filter’s options.</li>" in notice
+    assert "nope" not in notice  # the kind's message is beside the kind's options
+
+
 def test_health_check_answers_200_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.content == b"ok\n"

@@ -598,7 +598,7 @@ def active_filters(filterset, query):
         if parameter not in filterset.filters:
             continue
         for value in query.getlist(parameter):
-            if value == "":
+            if not value.strip():
                 continue
             remaining = query.copy()
             remaining.setlist(parameter, [v for v in query.getlist(parameter) if v != value])

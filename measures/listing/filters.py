@@ -52,19 +52,19 @@ RENAMABLE_FILTERS = [*RECORD_FILTERS, "theme", "source"]
 
 
 def without_empty_values(query):
-    """A copy of the QueryDict ``query`` without its empty values (and so without a parameter
-    given only empty), in the same order."""
+    """A copy of the QueryDict ``query`` without its empty values, blank ones included (and so
+    without a parameter given only empty), in the same order."""
     kept = QueryDict(mutable=True)
     for parameter, values in query.lists():
-        values = [value for value in values if value != ""]
+        values = [value for value in values if value.strip()]
         if values:
             kept.setlist(parameter, values)
     return kept
 
 
 class EmptyMeansAny:
-    """A FilterSet for which a parameter given empty (``?kind=``, as a filter form's untouched
-    menu sends it) filters nothing, as it already does for a single-valued filter: without
+    """A FilterSet for which a parameter given empty or blank (``?kind=``, as a filter form's
+    untouched menu sends it) filters nothing, as it already does for a single-valued filter: without
     this, a repeatable filter refuses the empty value as an unknown choice."""
 
     def __init__(self, data=None, *args, **kwargs):

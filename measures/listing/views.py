@@ -16,6 +16,7 @@ from ..caching import cached_by_revision
 from ..models import Measure, in_language
 from .counts import OUT_OF_TIME_SECONDS, RememberedCountPaginator
 from .facets import (
+    FACETS,
     LIMITED_FACETS,
     FacetOption,
     active_filters,
@@ -171,9 +172,25 @@ class MeasureListView(ShortAddress, NearestPage, FilterView):
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
             facets=self.counted_facets.facets,
             active_filters=active_filters(self.filterset, query),
+            errors_without_control=errors_without_control(self.filterset.form),
             query_without_page=query.urlencode(),
         )
         return context
+
+
+# The parameters the list's filter panel and sort menu have a control for, where their errors
+# are shown.
+PARAMETERS_WITH_CONTROLS = {"q", "amount_min", "amount_max", "sort", *FACETS}
+
+
+def errors_without_control(form):
+    """``[(label, messages)]`` for the parameters in error that have no control on the list
+    page to show their messages beside (``source``, which a source's page links with)."""
+    return [
+        (form.fields[name].label, messages)
+        for name, messages in form.errors.items()
+        if name in form.fields and name not in PARAMETERS_WITH_CONTROLS
+    ]
 
 
 @method_decorator(cached_by_revision, name="dispatch")
