@@ -26,6 +26,7 @@ from measures.models import (
     MeasureRelation,
     Record,
     Source,
+    Theme,
 )
 from measures.templatetags.measures_extras import chinese_marked
 
@@ -635,6 +636,15 @@ def test_the_corrected_wording_and_statuses():
     erb = Record.objects.get(type="bureau", slug="employees-retraining-board")
     assert erb.succession_note_en.startswith("To be upgraded")
     assert Record.objects.get(slug="upskill-hong-kong").description_en.startswith("To be formed")
+
+
+def test_the_committee_s_focus_is_in_the_budget_speech_s_english():
+    """Paragraph 35: "an initial focus on life and health technology and embodied AI"."""
+    committee = Record.objects.get(type="committee", slug="ai-plus-industry-strategy-committee")
+    assert committee.description_en.endswith("life and health technology and embodied AI.")
+    measure = Measure.objects.get(slug="ai-plus-industry-strategy-committee")
+    assert "life and health technology" in measure.summary_en
+    assert Theme.objects.get(slug="life-and-health").name_en == "Life and health technology"
 
 
 def test_every_stated_period_ends_on_its_last_day():
