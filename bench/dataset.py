@@ -448,7 +448,7 @@ def measure_fields(number, rng, themes, theme_zipf, records, record_zipf, m):
         unit_zh, unit_en = rng.choice(UNITS)
         count = {
             "value": rng.randint(1, 500),
-            "is_approximate": rng.random() < 0.3,
+            "approximation": "about" if rng.random() < 0.3 else "exact",
             "unit_zh": unit_zh,
             "unit_en": unit_en,
         }

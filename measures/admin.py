@@ -223,7 +223,7 @@ class LinkInline(LabelledRows, SafeAutocomplete, admin.TabularInline):
 class CountInline(LabelledRows, admin.TabularInline):
     model = MeasureCount
     extra = 0
-    fields = ["value", "is_approximate", "unit_zh", "unit_en"]
+    fields = ["value", "approximation", "unit_zh", "unit_en"]
 
 
 class CitationRows(BaseInlineFormSet):
@@ -472,7 +472,7 @@ class DevelopmentCitationInline(LabelledRows, SafeAutocomplete, admin.TabularInl
 class FigureInline(LabelledRows, admin.TabularInline):
     model = DevelopmentFigure
     extra = 0
-    fields = ["label_zh", "label_en", "value", "is_money", "unit_zh", "unit_en", "is_approximate"]
+    fields = ["label_zh", "label_en", "value", "is_money", "unit_zh", "unit_en", "approximation"]
 
 
 @admin.register(Development)

@@ -1294,6 +1294,24 @@ class MeasureLink(PlainText, ChoiceLabels, models.Model):
         return in_language(self.note_zh, self.note_en)
 
 
+class Approximation(models.TextChoices):
+    """How the source qualifies a number it states."""
+
+    EXACT = "exact", _("as stated")
+    ABOUT = "about", _("about")  # 約
+    NEARLY = "nearly", _("nearly")  # 近: a little under
+
+
+def approximation_field():
+    return models.CharField(
+        _("approximation"),
+        max_length=10,
+        choices=Approximation.choices,
+        default=Approximation.EXACT,
+        help_text=_("As the source words the number: about (約) or nearly (近)"),
+    )
+
+
 class MeasureCountManager(models.Manager):
     def get_by_natural_key(self, measure_slug, unit_en):
         return self.get(measure__slug=measure_slug, unit_en=unit_en)
@@ -1304,9 +1322,7 @@ class MeasureCount(PlainText, models.Model):
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="counts")
     value = models.PositiveIntegerField(_("number"))
-    is_approximate = models.BooleanField(
-        _("approximate"), default=False, help_text=_("The source says about / nearly (近)")
-    )
+    approximation = approximation_field()
     unit_zh = models.CharField(_("unit (Chinese)"), max_length=100, help_text=_("e.g. 間實驗室"))
     unit_en = models.CharField(
         _("unit (English)"), max_length=100, help_text=_("e.g. laboratories")
@@ -1338,6 +1354,10 @@ class MeasureCount(PlainText, models.Model):
     @property
     def unit(self):
         return in_language(self.unit_zh, self.unit_en)
+
+    @property
+    def is_approximate(self):
+        return self.approximation != Approximation.EXACT
 
 
 class SourceKind(models.TextChoices):
@@ -1738,7 +1758,7 @@ class DevelopmentFigure(PlainText, models.Model):
     )
     unit_zh = models.CharField(_("unit (Chinese)"), max_length=50, blank=True)
     unit_en = models.CharField(_("unit (English)"), max_length=50, blank=True)
-    is_approximate = models.BooleanField(_("approximate"), default=False)
+    approximation = approximation_field()
 
     objects = DevelopmentFigureManager()
     history = HistoricalRecords()
@@ -1775,6 +1795,10 @@ class DevelopmentFigure(PlainText, models.Model):
     @property
     def unit(self):
         return in_language(self.unit_zh, self.unit_en)
+
+    @property
+    def is_approximate(self):
+        return self.approximation != Approximation.EXACT
 
 
 class RelationKind(models.TextChoices):

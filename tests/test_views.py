@@ -592,8 +592,10 @@ def test_measure_detail_in_english(client):
     assert "HK$3 billion" in page
     assert "Budget Speech" in page and "paragraph 37" in page
     count = response.context["measure"].counts.get()
-    assert count.is_approximate and count.value == 30
-    assert f"<li>about <strong>30</strong> {count.unit_en}</li>" in page  # the stated count
+    assert count.approximation == "nearly" and count.value == 30  # 近30 in the article
+    assert f"<li>nearly <strong>30</strong> {count.unit_en}</li>" in page  # the stated count
+    chinese = client.get("/measures/ai-subsidy-scheme/").content.decode()
+    assert f"<li>近 <strong>30</strong> {count.unit_zh}</li>" in chinese
     related = response.context["related"]
     assert related, "measures sharing its scheme or themes are suggested"
     for other in related:

@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from ..models import (
     RECORD_MODELS,
+    Approximation,
     Citation,
     Development,
     DevelopmentFigure,
@@ -167,7 +168,13 @@ class DevelopmentFigureSerializer(serializers.ModelSerializer):
     is_money = serializers.BooleanField(help_text=_("True when the number is in HK$"))
     unit_zh = serializers.CharField(help_text=_("Its unit in Chinese, or empty"))
     unit_en = serializers.CharField(help_text=_("Its unit in English, or empty"))
-    is_approximate = serializers.BooleanField(help_text=_("True when the source says “about”"))
+    is_approximate = serializers.BooleanField(
+        read_only=True, help_text=_("True when the source says “about” or “nearly”")
+    )
+    approximation = serializers.ChoiceField(
+        choices=Approximation.choices,
+        help_text=_("How the source words the number: exact, about or nearly"),
+    )
 
     class Meta:
         model = DevelopmentFigure
@@ -179,6 +186,7 @@ class DevelopmentFigureSerializer(serializers.ModelSerializer):
             "unit_zh",
             "unit_en",
             "is_approximate",
+            "approximation",
         ]
 
 
@@ -264,13 +272,19 @@ class StatedCountSerializer(serializers.ModelSerializer):
     """A number the source states about a measure: 16 laboratories, about 30 projects ..."""
 
     value = serializers.IntegerField(help_text=_("The number"))
-    is_approximate = serializers.BooleanField(help_text=_("True when the source says “about”"))
+    is_approximate = serializers.BooleanField(
+        read_only=True, help_text=_("True when the source says “about” or “nearly”")
+    )
+    approximation = serializers.ChoiceField(
+        choices=Approximation.choices,
+        help_text=_("How the source words the number: exact, about or nearly"),
+    )
     unit_zh = serializers.CharField(help_text=_("What is counted, in Chinese"))
     unit_en = serializers.CharField(help_text=_("What is counted, in English"))
 
     class Meta:
         model = MeasureCount
-        fields = ["value", "is_approximate", "unit_zh", "unit_en"]
+        fields = ["value", "is_approximate", "approximation", "unit_zh", "unit_en"]
 
 
 class TimingSerializer(serializers.Serializer):
