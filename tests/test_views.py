@@ -136,6 +136,26 @@ def test_home_lists_bodies_themes_and_recent_edits(client):
     assert recent.index("Freshly edited job matching") < recent.index("</ul>")
 
 
+@pytest.mark.parametrize(
+    ("prefix", "note"),
+    [
+        ("/en/", "The lists below count every measure in the data"),
+        ("/", "以下各項點算資料中的所有措施"),
+    ],
+)
+def test_home_says_its_lists_count_every_budget_s_measures(client, prefix, note):
+    """The headline figures are the 2026-27 Budget's; the lists under them count the earlier
+    Budgets' commitments too, and say so."""
+    cyberport = Record.objects.get(slug="cyberport")
+    every_budget = cyberport.measures.distinct().count()
+    assert every_budget > cyberport.measures.filter(budget="2026-27").distinct().count()
+    page = client.get(prefix).content.decode()
+    lists = page[page.index(note) :]
+    bodies = lists[lists.index('id="bodies-heading"') : lists.index("</ul>")]
+    entry = bodies[bodies.index(f'href="{cyberport.get_absolute_url()}"') :]
+    assert re.search(rf"<span class=\"count\">{every_budget}\D", entry)
+
+
 # --- Each filter alone --------------------------------------------------------------------
 
 
