@@ -30,7 +30,7 @@ from .models import RECORD_MODELS, DataRevision, Measure
 CACHED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Vary")
 # Part of every page's key and ETag: raise it when a deploy changes what pages show, so that
 # pages rendered by the code before it are neither served nor confirmed (304) after it.
-PAGES_FORMAT = 2  # 2: search finds amounts as written; timeline years and Budgets; kinds of body
+PAGES_FORMAT = 3  # 3: stated numbers say about or nearly; the home says what its lists count
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 FILTERS = tuple(MeasureFilter.base_filters)

@@ -64,8 +64,8 @@ def without_empty_values(query):
 
 class EmptyMeansAny:
     """A FilterSet for which a parameter given empty or blank (``?kind=``, as a filter form's
-    untouched menu sends it) filters nothing, as it already does for a single-valued filter: without
-    this, a repeatable filter refuses the empty value as an unknown choice."""
+    untouched menu sends it) filters nothing, as it already does for a single-valued filter:
+    without this, a repeatable filter refuses the empty value as an unknown choice."""
 
     def __init__(self, data=None, *args, **kwargs):
         if isinstance(data, QueryDict):
