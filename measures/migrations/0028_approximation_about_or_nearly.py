@@ -23,6 +23,16 @@ def approximate_as_about(apps, schema_editor):
     ).update(approximation="nearly")
 
 
+def approximation_field():
+    return models.CharField(
+        choices=[("exact", "as stated"), ("about", "about"), ("nearly", "nearly")],
+        default="exact",
+        help_text="As the source words the number: about (約) or nearly (近)",
+        max_length=10,
+        verbose_name="approximation",
+    )
+
+
 def about_or_nearly_as_approximate(apps, schema_editor):
     for name in TABLES:
         model = apps.get_model("measures", name)
@@ -30,47 +40,15 @@ def about_or_nearly_as_approximate(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
-    dependencies = [
-        ('measures', '0027_search_numbers_with_their_character'),
-    ]
+    dependencies = [("measures", "0027_search_numbers_with_their_character")]
 
     operations = [
-        migrations.AddField(
-            model_name='developmentfigure',
-            name='approximation',
-            field=models.CharField(choices=[('exact', 'as stated'), ('about', 'about'), ('nearly', 'nearly')], default='exact', help_text='As the source words the number: about (約) or nearly (近)', max_length=10, verbose_name='approximation'),
-        ),
-        migrations.AddField(
-            model_name='historicaldevelopmentfigure',
-            name='approximation',
-            field=models.CharField(choices=[('exact', 'as stated'), ('about', 'about'), ('nearly', 'nearly')], default='exact', help_text='As the source words the number: about (約) or nearly (近)', max_length=10, verbose_name='approximation'),
-        ),
-        migrations.AddField(
-            model_name='historicalmeasurecount',
-            name='approximation',
-            field=models.CharField(choices=[('exact', 'as stated'), ('about', 'about'), ('nearly', 'nearly')], default='exact', help_text='As the source words the number: about (約) or nearly (近)', max_length=10, verbose_name='approximation'),
-        ),
-        migrations.AddField(
-            model_name='measurecount',
-            name='approximation',
-            field=models.CharField(choices=[('exact', 'as stated'), ('about', 'about'), ('nearly', 'nearly')], default='exact', help_text='As the source words the number: about (約) or nearly (近)', max_length=10, verbose_name='approximation'),
+        *(
+            migrations.AddField(
+                model_name=name, name="approximation", field=approximation_field()
+            )
+            for name in TABLES
         ),
         migrations.RunPython(approximate_as_about, about_or_nearly_as_approximate),
-        migrations.RemoveField(
-            model_name='developmentfigure',
-            name='is_approximate',
-        ),
-        migrations.RemoveField(
-            model_name='historicaldevelopmentfigure',
-            name='is_approximate',
-        ),
-        migrations.RemoveField(
-            model_name='historicalmeasurecount',
-            name='is_approximate',
-        ),
-        migrations.RemoveField(
-            model_name='measurecount',
-            name='is_approximate',
-        ),
+        *(migrations.RemoveField(model_name=name, name="is_approximate") for name in TABLES),
     ]
