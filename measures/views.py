@@ -209,8 +209,12 @@ class AboutView(TemplateView):
     template_name = "measures/about.html"
 
     def get_context_data(self, **kwargs):
+        example_measure = Measure.objects.order_by("pk").first()
         return super().get_context_data(
             **kwargs,
+            example_measure=example_measure,
+            example_address=example_measure
+            and self.request.build_absolute_uri(example_measure.get_absolute_url()),
             statuses=[
                 (value, label, STATUS_DEFINITIONS[value]) for value, label in MeasureStatus.choices
             ],

@@ -679,6 +679,19 @@ def test_the_about_page(client, prefix, words):
     assert f'href="{prefix}about/#statuses"' in measure_page
 
 
+@pytest.mark.parametrize(
+    ("prefix", "opening", "closing"),
+    [("/", "〈", "〉，2026預算案AI措施，"), ("/en/", "“", "”, Budget 2026 AI measures, ")],
+)
+def test_the_about_page_s_example_citation_is_a_real_page_s(client, prefix, opening, closing):
+    measure = Measure.objects.order_by("pk").first()
+    with translation.override("en" if prefix == "/en/" else "zh-hant"):
+        name, path = measure.name, measure.get_absolute_url()
+    page = client.get(f"{prefix}about/").content.decode()
+    assert f"{opening}{escape(name)}{closing}http://testserver{path}" in page
+    assert "https://…" not in page
+
+
 def test_a_latest_development_known_by_its_month_is_given_by_its_month(client):
     Development.objects.create(
         measure=Measure.objects.get(slug=SANDY_RIDGE),
