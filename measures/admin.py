@@ -538,7 +538,7 @@ class RecordAdmin(KnowledgeBaseAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
-            (None, {"fields": ["slug", ("name_zh", "name_en"), "short_name_en"]}),
+            (None, {"fields": ["slug", ("name_zh", "name_en"), "short_name_en", "other_names"]}),
             (_("Description"), {"fields": [("description_zh", "description_en")]}),
         ]
         own = paired(Record.TYPE_FIELDS[self.model.TYPE])

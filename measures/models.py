@@ -343,6 +343,15 @@ class Record(PlainText, ChoiceLabels, BilingualMixin, Versioned):
     short_name_en = models.CharField(
         _("English abbreviation"), max_length=40, blank=True, help_text=_("e.g. HKMA, VTC")
     )
+    other_names = models.CharField(
+        _("other names"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Other names readers may search for, such as the full official name where the "
+            "source uses a short one; separated by “; ”"
+        ),
+    )
     description_zh = models.TextField(_("Chinese description"), blank=True)
     description_en = models.TextField(_("English description"), blank=True)
 
@@ -403,6 +412,7 @@ class Record(PlainText, ChoiceLabels, BilingualMixin, Versioned):
         "name_zh",
         "name_en",
         "short_name_en",
+        "other_names",
         "description_zh",
         "description_en",
     ]

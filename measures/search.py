@@ -137,6 +137,8 @@ def measure_documents(measure):
                 record.name_zh,
                 record.name_en,
                 record.short_name_en,
+                # A migration's record from before 0029 has none.
+                getattr(record, "other_names", ""),
                 record.chair_zh,
                 record.chair_en,
             )

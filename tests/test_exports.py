@@ -295,7 +295,7 @@ def test_every_table_downloads_with_one_row_per_record(client, name):
     assert all(len(row) == len(rows[0]) for row in rows)
 
 
-RECORD_COLUMNS = ["slug", "name_zh", "name_en", "short_name_en", "description_zh"]
+RECORD_COLUMNS = ["slug", "name_zh", "name_en", "short_name_en", "other_names", "description_zh"]
 
 
 @pytest.mark.parametrize(

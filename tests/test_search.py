@@ -43,6 +43,18 @@ def test_an_official_abbreviation_finds_the_measures_of_its_record(client, abbre
     assert set(found(client, abbreviation.lower())) == linked
 
 
+def test_a_record_s_other_name_finds_its_measures_and_shows_on_its_page(client):
+    """The article says 金管局; a reader may type the full name, 香港金融管理局."""
+    hkma = Record.objects.get(type="bureau", slug="hkma")
+    assert hkma.other_names == "香港金融管理局"
+    linked = set(hkma.measures.values_list("slug", flat=True))
+    assert set(found(client, "香港金融管理局")) == linked
+    assert set(found(client, "香港金融管理局")) == set(found(client, "HKMA"))
+    assert "又稱： 香港金融管理局" in client.get("/bureaux/hkma/").content.decode()
+    english = client.get("/en/bureaux/hkma/").content.decode()
+    assert 'Also known as: <span lang="zh-Hant-HK">香港金融管理局</span>' in english
+
+
 def test_an_english_word_finds_longer_words_it_begins(client):
     assert found(client, "flood") == ["dsd-smart-flood-warning"]  # "flooding" in its name
     assert found(client, "semiconductors") == []

@@ -479,6 +479,9 @@ class RecordSerializer(serializers.ModelSerializer):
     name_zh = serializers.CharField(help_text=_("Name in Chinese"))
     name_en = serializers.CharField(help_text=_("Name in English"))
     short_name_en = serializers.CharField(help_text=_("English abbreviation, or empty"))
+    other_names = serializers.CharField(
+        help_text=_("Other names it is known by, separated by “; ”, or empty")
+    )
     description_zh = serializers.CharField(help_text=_("Description in Chinese"))
     description_en = serializers.CharField(help_text=_("Description in English"))
 
