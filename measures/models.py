@@ -1322,12 +1322,20 @@ def approximation_field():
     )
 
 
+class StatedNumber:
+    """A number a source states (with ``approximation = approximation_field()``)."""
+
+    @property
+    def is_approximate(self):
+        return self.approximation != Approximation.EXACT
+
+
 class MeasureCountManager(models.Manager):
     def get_by_natural_key(self, measure_slug, unit_en):
         return self.get(measure__slug=measure_slug, unit_en=unit_en)
 
 
-class MeasureCount(PlainText, models.Model):
+class MeasureCount(StatedNumber, PlainText, models.Model):
     """A number the source states about a measure: 16 laboratories, about 30 projects ..."""
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="counts")
@@ -1364,10 +1372,6 @@ class MeasureCount(PlainText, models.Model):
     @property
     def unit(self):
         return in_language(self.unit_zh, self.unit_en)
-
-    @property
-    def is_approximate(self):
-        return self.approximation != Approximation.EXACT
 
 
 class SourceKind(models.TextChoices):
@@ -1754,7 +1758,7 @@ class DevelopmentFigureManager(models.Manager):
         )
 
 
-class DevelopmentFigure(PlainText, models.Model):
+class DevelopmentFigure(StatedNumber, PlainText, models.Model):
     """A figure a development states that is not Government spending: a land premium paid to
     the Government, a company's investment commitment, computing power, jobs. It is a stated
     fact only: never a measure's amount, never added to a money total."""
@@ -1805,10 +1809,6 @@ class DevelopmentFigure(PlainText, models.Model):
     @property
     def unit(self):
         return in_language(self.unit_zh, self.unit_en)
-
-    @property
-    def is_approximate(self):
-        return self.approximation != Approximation.EXACT
 
 
 class RelationKind(models.TextChoices):

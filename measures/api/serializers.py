@@ -157,7 +157,19 @@ class CitationSerializer(serializers.ModelSerializer):
         fields = ["source", "paragraph", "quote"]
 
 
-class DevelopmentFigureSerializer(serializers.ModelSerializer):
+class StatedNumberFields(serializers.Serializer):
+    """How a stated count or figure is worded."""
+
+    is_approximate = serializers.BooleanField(
+        read_only=True, help_text=_("True when the source says “about” or “nearly”")
+    )
+    approximation = serializers.ChoiceField(
+        choices=Approximation.choices,
+        help_text=_("How the source words the number: exact, about or nearly"),
+    )
+
+
+class DevelopmentFigureSerializer(StatedNumberFields, serializers.ModelSerializer):
     """A figure a development states that is not Government spending (never in a total)."""
 
     label_zh = serializers.CharField(help_text=_("What it is, in Chinese"))
@@ -168,13 +180,6 @@ class DevelopmentFigureSerializer(serializers.ModelSerializer):
     is_money = serializers.BooleanField(help_text=_("True when the number is in HK$"))
     unit_zh = serializers.CharField(help_text=_("Its unit in Chinese, or empty"))
     unit_en = serializers.CharField(help_text=_("Its unit in English, or empty"))
-    is_approximate = serializers.BooleanField(
-        read_only=True, help_text=_("True when the source says “about” or “nearly”")
-    )
-    approximation = serializers.ChoiceField(
-        choices=Approximation.choices,
-        help_text=_("How the source words the number: exact, about or nearly"),
-    )
 
     class Meta:
         model = DevelopmentFigure
@@ -268,17 +273,10 @@ class RelationSerializer(serializers.Serializer):
         return absolute_url(self.context, api_detail_path("measure", other.slug))
 
 
-class StatedCountSerializer(serializers.ModelSerializer):
+class StatedCountSerializer(StatedNumberFields, serializers.ModelSerializer):
     """A number the source states about a measure: 16 laboratories, about 30 projects ..."""
 
     value = serializers.IntegerField(help_text=_("The number"))
-    is_approximate = serializers.BooleanField(
-        read_only=True, help_text=_("True when the source says “about” or “nearly”")
-    )
-    approximation = serializers.ChoiceField(
-        choices=Approximation.choices,
-        help_text=_("How the source words the number: exact, about or nearly"),
-    )
     unit_zh = serializers.CharField(help_text=_("What is counted, in Chinese"))
     unit_en = serializers.CharField(help_text=_("What is counted, in English"))
 
