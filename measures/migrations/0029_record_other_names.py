@@ -6,20 +6,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
-    dependencies = [
-        ('measures', '0028_approximation_about_or_nearly'),
-    ]
+    dependencies = [("measures", "0028_approximation_about_or_nearly")]
 
     operations = [
         migrations.AddField(
-            model_name='historicalrecord',
-            name='other_names',
-            field=models.CharField(blank=True, help_text='Other names readers may search for, such as the full official name where the source uses a short one; separated by “; ”', max_length=300, verbose_name='other names'),
-        ),
-        migrations.AddField(
-            model_name='record',
-            name='other_names',
-            field=models.CharField(blank=True, help_text='Other names readers may search for, such as the full official name where the source uses a short one; separated by “; ”', max_length=300, verbose_name='other names'),
-        ),
+            model_name=name,
+            name="other_names",
+            field=models.CharField(
+                blank=True,
+                help_text="Other names readers may search for, such as the full official name "
+                "where the source uses a short one; separated by “; ”",
+                max_length=300,
+                verbose_name="other names",
+            ),
+        )
+        for name in ("record", "historicalrecord")
     ]
