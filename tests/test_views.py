@@ -13,6 +13,8 @@ from django.utils.html import escape
 
 from measures.models import (
     AmountType,
+    BodyKind,
+    Bureau,
     Measure,
     MeasureKind,
     MeasureLink,
@@ -1636,3 +1638,21 @@ def test_an_unknown_sort_order_is_explained_as_an_order_in_both_languages(client
     api = client.get("/en/api/measures/", {"sort": "random"})
     assert api.status_code == 400
     assert api.json()["sort"] == english["sort"]
+
+
+def test_a_facet_option_shows_its_name_as_text_with_its_count_and_state(client):
+    bureau = Bureau.objects.create(
+        slug="markup-office",
+        name_zh="標記辦",
+        name_en='Markup <img src=x onerror="alert(1)"> & Co',
+        kind=BodyKind.OFFICE,
+    )
+    make_measures(2, bureau=bureau)
+    page = client.get(EN_LIST, {"bureau": "markup-office"}).content.decode()
+    option = page.split('id="f-bureau-markup-office"', 1)[1].split("</li>", 1)[0]
+    assert option == (
+        ' value="markup-office" checked> '
+        "Markup &lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; Co"
+        ' <span class="count">2</span></label>'
+    )
+    assert "<img src=x" not in page
