@@ -55,6 +55,26 @@ def test_a_record_s_other_name_finds_its_measures_and_shows_on_its_page(client):
     assert 'Also known as: <span lang="zh-Hant-HK">香港金融管理局</span>' in english
 
 
+@pytest.mark.parametrize(
+    "slug, other_name",
+    [
+        ("vtc", "職訓局"),
+        ("digital-policy-office", "數字辦"),
+        ("cyberport", "香港數碼港管理有限公司"),
+    ],
+)
+def test_a_short_or_full_chinese_name_readers_use_finds_the_record_s_measures(
+    client, slug, other_name
+):
+    """Names the bodies and the press use beside the article's: a short form (職訓局 for
+    職業訓練局) or the company's full name (the one behind 數碼港)."""
+    record = Record.objects.get(type="bureau", slug=slug)
+    assert other_name not in record.name_zh
+    linked = set(record.measures.values_list("slug", flat=True))
+    assert linked
+    assert set(found(client, other_name)) == linked
+
+
 def test_an_english_word_finds_longer_words_it_begins(client):
     assert found(client, "flood") == ["dsd-smart-flood-warning"]  # "flooding" in its name
     assert found(client, "semiconductors") == []
