@@ -290,6 +290,7 @@ class RecordType(models.TextChoices):
 class BodyKind(models.TextChoices):
     """What kind of body a bureau or department record is."""
 
+    GOVERNMENT = "government", _("The Government as a whole")
     BUREAU = "bureau", _("Policy bureau")
     DEPARTMENT = "department", _("Government department")
     OFFICE = "office", _("Government office or unit")

@@ -632,14 +632,14 @@ def test_record_page_lists_its_measures_roles_and_money(client):
 
 
 @pytest.mark.parametrize(
-    ("prefix", "public_body", "department", "committee"),
+    ("prefix", "public_body", "department", "committee", "government"),
     [
-        ("/en", "Public body", "Government department", "Committee"),
-        ("", "公營機構", "政府部門", "委員會"),
+        ("/en", "Public body", "Government department", "Committee", "The Government as a whole"),
+        ("", "公營機構", "政府部門", "委員會", "特區政府整體"),
     ],
 )
 def test_a_record_is_called_by_its_kind_of_body_where_stated(
-    client, prefix, public_body, department, committee
+    client, prefix, public_body, department, committee, government
 ):
     # Cyberport is in the bureaux and departments' section, but is no bureau.
     page = client.get(f"{prefix}/bureaux/cyberport/").content.decode()
@@ -651,6 +651,9 @@ def test_a_record_is_called_by_its_kind_of_body_where_stated(
     page = client.get(f"{prefix}/measures/hkma-cyberport-ai-sandbox/").content.decode()
     involved = page[page.index('id="links-heading"') : page.index("</table>")]
     assert involved.count(f"<td>{public_body}</td>") == 2  # Cyberport and the HKMA
+    # The Government is none of its bureaux, departments or public bodies.
+    page = client.get(f"{prefix}/bureaux/hksar-government/").content.decode()
+    assert f'<span class="kind">{government}</span>' in page
 
 
 def test_renaming_shows_on_both_bodies(client):

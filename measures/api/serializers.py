@@ -486,7 +486,10 @@ class RecordSerializer(serializers.ModelSerializer):
     chair_zh = serializers.CharField(help_text=_("Who chairs it, in Chinese, or empty"))
     chair_en = serializers.CharField(help_text=_("Who chairs it, in English, or empty"))
     kind = serializers.CharField(
-        help_text=_("bureau, department, office, public_body or post (an office holder)")
+        help_text=_(
+            "government (as a whole), bureau, department, office, public_body or post (an office "
+            "holder)"
+        )
     )
     successor = SlugReferenceField(
         help_text=_("The slug of the body it was renamed to or succeeded by, or null")
