@@ -473,3 +473,6 @@ def test_a_record_lists_its_first_links_and_where_to_find_every_measure(client, 
     every = client.get(record["measures_url"] + "&page_size=500").json()
     assert every["count"] == record["measure_count"]
     assert {m["slug"] for m in record["measures"]} <= {m["slug"] for m in every["results"]}
+    # The list of records gives each the same first links, in the same order, as its own page.
+    listed = client.get("/api/bureaux/", {"page_size": 500}).json()["results"]
+    assert next(r for r in listed if r["slug"] == "hksar-government") == record
