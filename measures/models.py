@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import search
+from .addresses import slug_address
 from .money import MAX_AMOUNT as MAX_AMOUNT_HKD
 
 
@@ -489,7 +490,7 @@ class Record(PlainText, ChoiceLabels, BilingualMixin, Versioned):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse(f"measures:{self.type}-detail", args=[self.slug])
+        return slug_address(f"measures:{self.type}-detail", self.slug)
 
     def natural_key(self):
         return (self.type, self.slug)
@@ -1036,7 +1037,7 @@ class Measure(PlainText, ChoiceLabels, BilingualMixin, Versioned):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("measures:measure-detail", args=[self.slug])
+        return slug_address("measures:measure-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)

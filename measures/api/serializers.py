@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..addresses import slug_address
 from ..models import (
     RECORD_MODELS,
     Approximation,
@@ -33,7 +34,7 @@ def absolute_url(context, path):
 
 
 def api_detail_path(record_type, slug):
-    return reverse(f"measures:api-{record_type}-detail", args=[slug])
+    return slug_address(f"measures:api-{record_type}-detail", slug)
 
 
 @extend_schema_field(OpenApiTypes.URI)
