@@ -191,3 +191,17 @@ def test_search_documents_are_rewritten_with_numbers_whole():
                 "SELECT search_vector @@ to_tsquery('simple', '5000') FROM measures_measure"
             )
             assert cursor.fetchone() == (True,)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_government_s_own_kind_of_body_goes_back_to_public_body():
+    call_command("flush", interactive=False, verbosity=0)  # only the rows made here
+    new = migrate([("measures", "0030_government_as_a_kind_of_body")])
+    new.get_model("measures", "Record").objects.create(
+        type="bureau", slug="hksar-government", name_zh="香港特區政府",
+        name_en="Hong Kong SAR Government", kind="government",
+    )  # fmt: skip
+
+    old = migrate([("measures", "0029_record_other_names")])
+    government = old.get_model("measures", "Record").objects.get(slug="hksar-government")
+    assert government.kind == "public_body"

@@ -1,6 +1,8 @@
 """A kind of body for the HKSAR Government as a whole, which is none of a bureau, a department, an
 office, a public body or an office holder. No data here: the curated fixtures give the
-Government's record this kind (``import_data`` brings it to a database curated before)."""
+Government's record this kind (``import_data`` brings it to a database curated before). Going
+back, a record of that kind becomes a public body again, as it was before, so that the narrower
+constraint holds."""
 
 from django.db import migrations, models
 
@@ -14,6 +16,13 @@ KINDS = [
 ]
 
 
+def government_as_public_body(apps, schema_editor):
+    for name in ["Record", "HistoricalRecord"]:
+        apps.get_model("measures", name).objects.filter(kind="government").update(
+            kind="public_body"
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [("measures", "0029_record_other_names")]
 
@@ -21,6 +30,7 @@ class Migration(migrations.Migration):
         migrations.RemoveConstraint(
             model_name="record", name="record_body_fields_only_for_bureaux"
         ),
+        migrations.RunPython(migrations.RunPython.noop, government_as_public_body),
         *[
             migrations.AlterField(
                 model_name=name,
