@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from measures.api.docs import EXAMPLE_QUERY
@@ -354,6 +356,21 @@ def test_the_list_takes_a_fixed_number_of_queries(client, django_assert_max_num_
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(API, {"page_size": 100}).json()
     assert len(body["results"]) == Measure.objects.count()
+
+
+@pytest.mark.parametrize("url", ["/api/bureaux/", "/en/api/bureaux/drainage-services-department/"])
+def test_records_take_a_fixed_number_of_queries(client, url):
+    # Each measure a record lists is read with its link (only the columns it shows): one more
+    # measure of the department is no query more.
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    make_measures(30)
+    with CaptureQueriesContext(connection) as after:
+        body = client.get(url).json()
+    assert len(after) == len(before)
+    records = body.get("results", [body])
+    drainage = next(r for r in records if r["slug"] == "drainage-services-department")
+    assert len(drainage["measures"]) == drainage["measure_count"] > 30
 
 
 @pytest.mark.parametrize("record_type", RECORD_MODELS)
