@@ -25,6 +25,11 @@ def is_api_address(request):
     return path.startswith("/api/") and path != "/api/"
 
 
+def json_error(body, status):
+    """An error answer in JSON, its text readable as written (not escaped to ``\\uXXXX``)."""
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
 def language_homes():
     """A link to the home page in each language, for pages that have no translation."""
     links = []
@@ -38,11 +43,7 @@ def page_not_found(request, exception, template_name="404.html"):
     """Django's 404 view with links home in both languages (the missing page has none); in the
     API, the JSON a missing object answers."""
     if is_api_address(request):
-        return JsonResponse(
-            {"detail": _("There is nothing at this address.")},
-            status=404,
-            json_dumps_params={"ensure_ascii": False},
-        )
+        return json_error({"detail": _("There is nothing at this address.")}, 404)
     template = loader.get_template(template_name)
     context = {"language_homes": language_homes()}
     return HttpResponse(template.render(context, request), status=404)
@@ -53,10 +54,8 @@ def server_error(request, template_name="500.html"):
     language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     with translation.override(language):
         if is_api_address(request):
-            return JsonResponse(
-                {"detail": _("Something went wrong: please try again in a few minutes.")},
-                status=500,
-                json_dumps_params={"ensure_ascii": False},
+            return json_error(
+                {"detail": _("Something went wrong: please try again in a few minutes.")}, 500
             )
         context = {
             "request": request,

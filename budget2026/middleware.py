@@ -1,10 +1,10 @@
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
-from .errors import is_api_address
+from .errors import is_api_address, json_error
 
 
 class RejectNulCharactersMiddleware:
@@ -29,11 +29,7 @@ class RejectNulCharactersMiddleware:
             return self.get_response(request)
         message = _("Query strings cannot contain NUL characters.")
         if is_api_address(request):
-            return JsonResponse(
-                dict.fromkeys(holding_nul, [message]),
-                status=400,
-                json_dumps_params={"ensure_ascii": False},
-            )
+            return json_error(dict.fromkeys(holding_nul, [message]), 400)
         return HttpResponseBadRequest(message + "\n", content_type="text/plain; charset=utf-8")
 
 
