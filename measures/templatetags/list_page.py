@@ -5,6 +5,8 @@ from html import escape
 from django import template
 from django.utils.safestring import mark_safe
 
+from .measures_extras import thousands
+
 register = template.Library()
 
 
@@ -30,7 +32,7 @@ def facet_option(facet, option, input_type):
     that rendering a list page takes, with ``format_html`` about 4 ms, this way about 2 ms."""
     value = escape(option.value)
     attributes = (" checked" if option.selected else "") + (" disabled" if option.disabled else "")
-    count = "" if option.count is None else f' <span class="count">{option.count:,}</span>'
+    count = "" if option.count is None else f' <span class="count">{thousands(option.count)}</span>'
     muted = ' class="muted"' if option.disabled else ""
     return mark_safe(
         f"<li{muted}><label>"
