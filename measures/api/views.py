@@ -32,6 +32,7 @@ from .serializers import (
     RECORD_SERIALIZERS,
     DevelopmentListSerializer,
     MeasureSerializer,
+    RecordMeasureSerializer,
     ThemeListSerializer,
 )
 
@@ -193,7 +194,12 @@ class DevelopmentList(ReportsEveryBadParameter, generics.ListAPIView):
 # A record lists at most this many of its links (measures and roles); its ``measures_url`` lists
 # every measure, page by page.
 RECORD_MEASURES_SHOWN = 100
-RECORD_MEASURE_FIELDS = ["slug", "name_zh", "name_en", "amount_hkd"]
+# The columns of a measure that a record shows: those of its serializer's fields that are columns.
+RECORD_MEASURE_FIELDS = [
+    field.name
+    for field in Measure._meta.concrete_fields
+    if field.name in RecordMeasureSerializer._declared_fields
+]
 
 
 class RecordViewMixin:
