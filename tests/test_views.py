@@ -943,6 +943,53 @@ def test_list_cards_show_every_linked_record_with_its_role_as_the_detail_page_do
         assert shown == expected, slug
 
 
+@pytest.mark.parametrize(("prefix", "language"), [("/en/", "en"), ("/", "zh-hant")])
+def test_list_cards_show_each_measures_facts_in_the_pages_language(client, prefix, language):
+    pages = [
+        client.get(f"{prefix}measures/", {"sort": "name", "page": number}).content.decode()
+        for number in (1, 2)
+    ]
+    cards = [card for page in pages for card in page.split('<article class="measure-card">')[1:]]
+    assert len(cards) == Measure.objects.count()
+    with translation.override(language):
+        for card in cards:
+            card = card.split("</article>", 1)[0]
+            slug = card.split(f'href="{prefix}measures/', 1)[1].split("/", 1)[0]
+            measure = Measure.objects.get(slug=slug)
+            assert f">{escape(measure.name)}</a></h3>" in card
+            assert f">{escape(measure.other_name)}</p>" in card
+            if measure.amount_hkd is None:
+                assert f'<span class="muted">{translation.gettext("No amount stated")}' in card
+            else:
+                amount = format_amount(measure.amount_hkd, language)
+                assert f"<strong>{escape(amount)}</strong>" in card
+            assert f">{escape(measure.get_status_display())}</span>" in card
+            as_of = translation.gettext("as of %(date)s") % {"date": measure.status_as_of}
+            assert as_of in card
+            badge = f'<span class="budget-badge">{escape(measure.get_budget_display())}</span>'
+            assert (badge in card) == (not measure.is_current_budget), slug
+            if measure.timing:
+                assert f"<dd>{escape(measure.timing)}</dd>" in card
+            assert f"<dd>{escape(measure.get_kind_display())}</dd>" in card
+    # The curated data has both kinds of each, so both were looked at.
+    assert any('class="budget-badge"' in card for card in cards)
+    assert not all('class="budget-badge"' in card for card in cards)
+
+
+def test_a_list_card_escapes_what_an_editor_typed(client):
+    (measure,) = make_measures(1, amount_hkd=5 * 10**8)
+    measure.name_en = '<img src=x onerror="alert(1)"> & more'
+    measure.summary_en = "<script>alert(2)</script>"
+    measure.timing_en = "<b>soon</b>"
+    measure.save()
+    page = client.get("/en/measures/", {"amount_min": "5億", "amount_max": "5億"}).content.decode()
+    card = page.split('<article class="measure-card">', 1)[1].split("</article>", 1)[0]
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; more</a></h3>" in card
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in card
+    assert "&lt;b&gt;soon&lt;/b&gt;" in card
+    assert "<img" not in card and "<script" not in card and "<b>" not in card
+
+
 def test_linked_records_are_shown_by_kind_then_by_name_whatever_order_they_were_added(client):
     (measure,) = make_measures(1)
     course = Record.objects.filter(type=RecordType.TRAINING_COURSE).first()
