@@ -321,6 +321,19 @@ def test_an_unknown_option_is_explained_in_chinese_on_the_chinese_list(client):
     assert errors["start_year"] == ["請輸入1900至2200年之間的年份，例如2026。"]
 
 
+def test_each_request_s_filter_form_is_its_own(client):
+    """Requests share the filters' form class: an error, a language or a value of one request
+    shows in no other."""
+    english = client.get(EN_LIST, {"kind": "magic"}).content.decode()
+    chinese = client.get(LIST, {"kind": "magic"}).content.decode()
+    valid = client.get(EN_LIST, {"kind": "education"}).context["filter"]
+    assert "“magic” is not one of this filter’s options." in english
+    assert "「magic」不是這個篩選的選項。" in chinese and "is not one of" not in chinese
+    assert valid.errors == {}
+    assert valid.form.cleaned_data["kind"] == ["education"]
+    assert client.get(EN_LIST).context["filter"].form["kind"].value() == []
+
+
 def test_a_filter_that_takes_one_value_given_two_is_left_out_with_a_message(client):
     response = client.get(LIST, {"amount": ["none", "1b-plus"], "kind": ["education"]})
     assert response.context["filter"].form.errors["amount"] == ["這個篩選只接受一個值，而非 2 個。"]

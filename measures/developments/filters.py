@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from ..listing.filters import EmptyMeansAny, FilterForm, SlugsField
+from ..listing.filters import EmptyMeansAny, FilterForm, OneFormClass, SlugsField
 from ..models import Bureau, Development, Measure, MeasureLink, MeasureStatus
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -79,7 +79,7 @@ class BodySlugsFilter(django_filters.ModelMultipleChoiceFilter):
         return queryset.filter(measure__in=linked.values("measure"))
 
 
-class DevelopmentFilter(EmptyMeansAny, django_filters.FilterSet):
+class DevelopmentFilter(OneFormClass, EmptyMeansAny, django_filters.FilterSet):
     measure = MeasureSlugsFilter(
         label=_("Measure"), queryset=Measure.objects.all(), to_field_name="slug"
     )

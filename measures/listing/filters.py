@@ -73,6 +73,20 @@ class EmptyMeansAny:
         super().__init__(data, *args, **kwargs)
 
 
+class OneFormClass:
+    """A FilterSet whose form class is made once, by its first instance, and then shared:
+    django-filter makes it anew for every instance (a form field for each filter, then the
+    class), which took 0.5-1.4 ms of each list page, API answer and export. Sharing it is
+    safe: each form works on copies of the class's fields (Django's forms deep-copy
+    ``base_fields``), and no filter here builds its field from the request."""
+
+    def get_form_class(self):
+        filterset_class = type(self)
+        if "_form_class" not in filterset_class.__dict__:
+            filterset_class._form_class = super().get_form_class()
+        return filterset_class._form_class
+
+
 @dataclass(frozen=True)
 class AmountBand:
     value: str
@@ -256,7 +270,7 @@ class MeasureFilterForm(FilterForm):
         return cleaned_data
 
 
-class MeasureFilter(EmptyMeansAny, django_filters.FilterSet):
+class MeasureFilter(OneFormClass, EmptyMeansAny, django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",
