@@ -56,9 +56,9 @@ def measure_card(measure):
     Budget (when not this one), timing, kind and the records it links, as an ``<article>``.
 
     Written here rather than as a template, and escaped as ``facet_option`` is, because a list
-    page shows 20 cards: as an included template they took 5.3-6.9 ms of the 11 ms that
-    rendering a list page takes on a 2-core machine (about a sixth of a page's whole time),
-    this way 2.3-3.0 ms, most of it the measure's own properties."""
+    page shows 20 cards: as an included template they took 4.7-6.9 ms of the 10-12 ms that
+    rendering a list page took on a 2-core machine, this way 2.3-3.0 ms, most of it the
+    measure's own properties."""
     if measure.amount_hkd is None:
         amount = f'<span class="muted">{escape(_("No amount stated"))}</span>'
     else:
