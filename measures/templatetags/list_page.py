@@ -6,12 +6,10 @@ from django import template
 from django.utils.dateformat import format as format_date
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..models import is_english
-from ..money import format_amount
-from .measures_extras import thousands
+from .measures_extras import hkd, thousands
 
 register = template.Library()
 
@@ -63,7 +61,7 @@ def measure_card(measure):
         amount = f'<span class="muted">{escape(_("No amount stated"))}</span>'
     else:
         amount = (
-            f"<strong>{escape(format_amount(measure.amount_hkd, get_language()))}</strong> "
+            f"<strong>{escape(hkd(measure.amount_hkd))}</strong> "
             f'<span class="muted">({escape(str(measure.get_amount_type_display()))})</span>'
         )
     as_of = format_date(measure.status_as_of, "Y-m-d") if measure.status_as_of else ""
